@@ -1,0 +1,33 @@
+// Shared pieces of the file schemas: statuses, timestamps, durations, ids.
+import { z } from "zod";
+import { tryParseDuration } from "../util/duration.js";
+
+export const TASK_STATUSES = ["not_started", "in_progress", "blocked", "completed", "failed"] as const;
+export const TaskStatus = z.enum(TASK_STATUSES);
+export type TaskStatus = z.infer<typeof TaskStatus>;
+
+export const FINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(["completed", "failed"]);
+
+export const Timestamp = z.iso.datetime({ offset: true }).describe("ISO-8601 UTC timestamp, e.g. 2026-11-21T10:30:00Z");
+
+export const Duration = z
+  .union([z.string(), z.number().nonnegative()])
+  .refine((value) => tryParseDuration(value) !== undefined, {
+    message: 'expected a duration such as "500ms", "3s", "2m" or "1h"',
+  })
+  .describe('a duration: "500ms", "3s", "2m", "1h", or a number of milliseconds');
+
+/** Ids are checked for file- and ref-safety by the plan checks, which name the exact problem. */
+export const Id = z.string().min(1, "an id cannot be empty");
+
+export const Command = z
+  .union([z.string().min(1), z.array(z.string()).min(1)])
+  .describe("a shell command line (run with sh -c) or an argv array (run without a shell)");
+
+export const Usage = z
+  .strictObject({
+    input_tokens: z.number().int().nonnegative().optional(),
+    output_tokens: z.number().int().nonnegative().optional(),
+    credits: z.number().nonnegative().optional(),
+  })
+  .describe("tokens and credits spent on the task");

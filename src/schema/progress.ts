@@ -1,0 +1,71 @@
+// .codex/progress.json: live state. Tasks and workers are maps keyed by id, so a person can find an entry by name.
+import { z } from "zod";
+import { Id, TaskStatus, Timestamp, Usage } from "./common.js";
+
+export const AttemptRecord = z.strictObject({
+  attempt: z.number().int().positive(),
+  worker: z.string().optional(),
+  outcome: z.string().describe("how the attempt ended: completed, failed, stalled, exited, cancelled, conflict, …"),
+  reason: z.string().optional(),
+  at: Timestamp,
+});
+export type AttemptRecord = z.infer<typeof AttemptRecord>;
+
+export const TaskState = z.strictObject({
+  status: TaskStatus,
+  reason: z
+    .string()
+    .optional()
+    .describe("why the task is in its state: cancelled, stalled, waiting for a person, the error, …"),
+  assignee: z.string().nullable().optional().describe("worker id working on it"),
+  attempt: z.number().int().nonnegative().optional().describe("the current attempt number; the fencing token"),
+  started_at: Timestamp.nullable().optional(),
+  updated_at: Timestamp.nullable().optional(),
+  completed_at: Timestamp.nullable().optional(),
+  percent: z.number().min(0).max(100).optional(),
+  detail: z.string().optional().describe("latest progress detail from the agent"),
+  result: z.unknown().optional().describe("structured result reported by the agent"),
+  error: z.string().optional(),
+  attempts: z.array(AttemptRecord).optional().describe("history of finished attempts"),
+  not_before: Timestamp.nullable().optional().describe("retry backoff: not started again before this time"),
+  branch: z.string().optional(),
+  commit: z.string().optional(),
+  tag: z.string().optional(),
+  usage: Usage.optional(),
+});
+export type TaskState = z.infer<typeof TaskState>;
+
+export const WORKER_STATUSES = ["starting", "idle", "busy", "stopping", "exited"] as const;
+export const WorkerStatus = z.enum(WORKER_STATUSES);
+
+export const WorkerState = z.strictObject({
+  status: WorkerStatus,
+  task: z.string().nullable().optional(),
+  attempt: z.number().int().nonnegative().nullable().optional(),
+  pid: z.number().int().positive(),
+  host: z.string(),
+  started_at: Timestamp,
+  updated_at: Timestamp,
+  detail: z.string().optional(),
+});
+export type WorkerState = z.infer<typeof WorkerState>;
+
+export const RunState = z.strictObject({
+  lead_pid: z.number().int().positive().nullable().optional(),
+  host: z.string().optional(),
+  started_at: Timestamp.nullable().optional(),
+  updated_at: Timestamp.nullable().optional(),
+  integration_branch: z.string().optional(),
+});
+
+export const ProgressFile = z.strictObject({
+  $schema: z.string().optional(),
+  tasks: z.record(Id, TaskState),
+  workers: z.record(z.string(), WorkerState).optional(),
+  run: RunState.optional(),
+});
+export type ProgressFile = z.infer<typeof ProgressFile>;
+
+export function emptyProgress(): ProgressFile {
+  return { $schema: "./schemas/progress.schema.json", tasks: {}, workers: {} };
+}

@@ -1,0 +1,37 @@
+// .codex/events.jsonl: append-only audit log. Each event is one write(2) of one line in append mode,
+// so concurrent appenders never interleave within a line and no lock is needed.
+import { appendFile, readFile } from "node:fs/promises";
+import { EventLine } from "../schema/events.js";
+import { errnoCode } from "../errors.js";
+
+export type EventInput = Omit<EventLine, "ts"> & { ts?: string };
+
+export async function appendEvent(file: string, event: EventInput): Promise<EventLine> {
+  const line: EventLine = { ts: event.ts ?? new Date().toISOString(), ...event };
+  await appendFile(file, `${JSON.stringify(line)}\n`, { encoding: "utf8", flag: "a" });
+  return line;
+}
+
+/** All events; a line that does not parse (e.g. a torn tail after a crash) is skipped and counted. */
+export async function readEvents(file: string): Promise<{ events: EventLine[]; skipped: number }> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if (errnoCode(error) === "ENOENT") return { events: [], skipped: 0 };
+    throw error;
+  }
+  const events: EventLine[] = [];
+  let skipped = 0;
+  for (const raw of text.split("\n")) {
+    if (!raw.trim()) continue;
+    try {
+      const checked = EventLine.safeParse(JSON.parse(raw));
+      if (checked.success) events.push(checked.data);
+      else skipped++;
+    } catch {
+      skipped++;
+    }
+  }
+  return { events, skipped };
+}

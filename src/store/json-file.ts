@@ -1,0 +1,184 @@
+// A JSON file under .codex/: validated reads, and locked read-modify-write that never loses a person's unlocked save.
+import { open, readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import writeFileAtomic from "write-file-atomic";
+import type { z } from "zod";
+import { CodexError, InvalidFileError, errnoCode } from "../errors.js";
+import { canonicalJson, parseJsonText } from "../util/json-text.js";
+import { withFileLock } from "./file-lock.js";
+import { formatSchemaIssues } from "./schema-problems.js";
+
+export interface JsonFileOptions<T> {
+  file: string;
+  schema: z.ZodType<T>;
+  /** How the file is named in messages, e.g. ".codex/progress.json". */
+  label?: string;
+  /** The next step named in error messages, e.g. "run `codex-lead edit progress`". */
+  fixHint?: string;
+  /** Value of a missing file; without it, a missing file is an error. */
+  empty?: () => T;
+  lockStaleMs?: number;
+  lockWaitMs?: number;
+  fsync?: boolean;
+  /** Told each time a person's save landed between our read and our write and our change was re-applied on top. */
+  onConcurrentEdit?: (file: string) => void;
+  onLockCompromised?: (error: Error) => void;
+}
+
+export interface UpdateResult<T> {
+  value: T;
+  changed: boolean;
+  /** 1 when nothing interfered; more when a person's save forced re-applying the change. */
+  rounds: number;
+}
+
+interface RawSnapshot {
+  text: string | null;
+  ino: bigint;
+  size: bigint;
+  mtimeNs: bigint;
+}
+
+const MAX_ROUNDS = 50;
+
+async function readRaw(file: string): Promise<RawSnapshot> {
+  let handle;
+  try {
+    handle = await open(file, "r");
+  } catch (error) {
+    if (errnoCode(error) === "ENOENT") return { text: null, ino: 0n, size: 0n, mtimeNs: 0n };
+    throw error;
+  }
+  try {
+    const info = await handle.stat({ bigint: true });
+    const text = await handle.readFile("utf8");
+    return { text, ino: info.ino, size: info.size, mtimeNs: info.mtimeNs };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** True when the file is still exactly what we read: same inode, size, mtime and bytes. */
+async function unchangedSince(file: string, before: RawSnapshot): Promise<boolean> {
+  let info;
+  try {
+    info = await stat(file, { bigint: true });
+  } catch (error) {
+    if (errnoCode(error) === "ENOENT") return before.text === null;
+    throw error;
+  }
+  if (before.text === null) return false;
+  if (info.ino !== before.ino || info.size !== before.size || info.mtimeNs !== before.mtimeNs) return false;
+  // Same stat but an in-place save within one mtime tick: compare the bytes.
+  return (await readFile(file, "utf8")) === before.text;
+}
+
+export class JsonFile<T> {
+  readonly file: string;
+  readonly label: string;
+  private readonly options: JsonFileOptions<T>;
+
+  constructor(options: JsonFileOptions<T>) {
+    this.options = options;
+    this.file = options.file;
+    this.label = options.label ?? path.basename(options.file);
+  }
+
+  private get fixHint(): string {
+    return this.options.fixHint ?? `Fix ${this.label} and save it again.`;
+  }
+
+  /** Parses and validates text; throws InvalidFileError naming line/column or field. */
+  parse(text: string): T {
+    const parsed = parseJsonText(text);
+    if (!parsed.ok) {
+      const { line, column, message } = parsed.problem;
+      throw new InvalidFileError(this.label, [`line ${line}, column ${column}: ${message}`], this.fixHint);
+    }
+    const checked = this.options.schema.safeParse(parsed.value, { reportInput: true });
+    if (!checked.success) {
+      throw new InvalidFileError(this.label, formatSchemaIssues(checked.error.issues, this.options.schema), this.fixHint);
+    }
+    return parsed.value as T;
+  }
+
+  private valueOf(snapshot: RawSnapshot): T {
+    if (snapshot.text !== null) return this.parse(snapshot.text);
+    if (this.options.empty) return this.options.empty();
+    throw new CodexError("E_MISSING_FILE", `${this.label} does not exist`, {
+      hint: "Run `codex-lead init` in the repository first.",
+    });
+  }
+
+  async exists(): Promise<boolean> {
+    return (await readRaw(this.file)).text !== null;
+  }
+
+  /** The validated content, without taking the lock (every write is an atomic replace, so a read is never torn). */
+  async read(): Promise<T> {
+    return this.valueOf(await readRaw(this.file));
+  }
+
+  /** The raw text as it is on disk, or null when missing. */
+  async readText(): Promise<string | null> {
+    return (await readRaw(this.file)).text;
+  }
+
+  /**
+   * Locked read-modify-write. `mutate` gets a fresh copy and may be called again on top of a
+   * person's newer save, so it must derive its change from what it is given. Throws
+   * InvalidFileError (and writes nothing) while the file on disk is invalid.
+   */
+  async update(mutate: (draft: T) => T | void | Promise<T | void>): Promise<UpdateResult<T>> {
+    return withFileLock(
+      this.file,
+      async () => {
+        for (let round = 1; round <= MAX_ROUNDS; round++) {
+          const before = await readRaw(this.file);
+          const current = this.valueOf(before);
+          const draft = structuredClone(current);
+          const returned = await mutate(draft);
+          const next = returned === undefined ? draft : returned;
+          const checked = this.options.schema.safeParse(next);
+          if (!checked.success) {
+            throw new CodexError(
+              "E_INVALID_CHANGE",
+              `refused to write ${this.label}: the change would make it invalid`,
+              { details: formatSchemaIssues(checked.error.issues, this.options.schema) },
+            );
+          }
+          const text = canonicalJson(next);
+          if (text === before.text) return { value: next, changed: false, rounds: round };
+          // A person's save may have landed since our read: then re-apply our change on top of theirs.
+          if (!(await unchangedSince(this.file, before))) {
+            this.options.onConcurrentEdit?.(this.file);
+            continue;
+          }
+          await writeFileAtomic(this.file, text, { fsync: this.options.fsync ?? true });
+          return { value: next, changed: true, rounds: round };
+        }
+        throw new CodexError("E_CONTENDED", `${this.label} kept changing under us ${MAX_ROUNDS} times in a row`, {
+          hint: "Something is rewriting the file continuously; stop it and try again.",
+          exitCode: 5,
+        });
+      },
+      {
+        staleMs: this.options.lockStaleMs,
+        waitMs: this.options.lockWaitMs,
+        onCompromised: this.options.onLockCompromised,
+      },
+    );
+  }
+
+  /** Writes a whole value (under the lock) only if the file does not exist yet. Returns whether it wrote. */
+  async createIfMissing(value: T): Promise<boolean> {
+    let created = false;
+    await withFileLock(this.file, async () => {
+      const before = await readRaw(this.file);
+      if (before.text !== null) return;
+      await writeFileAtomic(this.file, canonicalJson(value), { fsync: this.options.fsync ?? true });
+      created = true;
+    }, { staleMs: this.options.lockStaleMs, waitMs: this.options.lockWaitMs, onCompromised: this.options.onLockCompromised });
+    return created;
+  }
+}

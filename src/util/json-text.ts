@@ -1,0 +1,92 @@
+// JSON text in and out: parse errors with line and column, canonical output (stable key order, 2-space indent, trailing newline).
+
+export interface JsonSyntaxProblem {
+  line: number;
+  column: number;
+  message: string;
+}
+
+export type JsonParseResult = { ok: true; value: unknown } | { ok: false; problem: JsonSyntaxProblem };
+
+export function lineColumnAt(text: string, position: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < position && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: position - lineStart + 1 };
+}
+
+export function parseJsonText(text: string): JsonParseResult {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    const raw = error instanceof Error ? error.message : String(error);
+    const positionMatch = /at position (\d+)/.exec(raw);
+    const lineColMatch = /line (\d+) column (\d+)/.exec(raw);
+    let line: number;
+    let column: number;
+    if (lineColMatch) {
+      line = Number(lineColMatch[1]);
+      column = Number(lineColMatch[2]);
+    } else {
+      const position = positionMatch ? Number(positionMatch[1]) : text.length;
+      ({ line, column } = lineColumnAt(text, position));
+    }
+    const message = raw
+      .replace(/ in JSON at position \d+.*$/s, "")
+      .replace(/\s*\(line \d+ column \d+\)/, "")
+      .replace(/^JSON\.parse: /, "");
+    return { ok: false, problem: { line, column, message: message || "invalid JSON" } };
+  }
+}
+
+// Keys people look for first; everything else follows alphabetically, so the same data always prints the same.
+const KEY_PRIORITY = [
+  "$schema",
+  "id",
+  "feature",
+  "name",
+  "kind",
+  "status",
+  "reason",
+  "description",
+  "deps",
+  "acceptance",
+  "files",
+  "agent",
+  "command",
+  "subtasks",
+  "tasks",
+  "workers",
+];
+const PRIORITY_INDEX = new Map(KEY_PRIORITY.map((key, index) => [key, index]));
+
+function compareKeys(a: string, b: string): number {
+  const pa = PRIORITY_INDEX.get(a) ?? Number.MAX_SAFE_INTEGER;
+  const pb = PRIORITY_INDEX.get(b) ?? Number.MAX_SAFE_INTEGER;
+  if (pa !== pb) return pa - pb;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function canonicalize(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonicalize);
+  if (value !== null && typeof value === "object") {
+    const source = value as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(source).sort(compareKeys)) {
+      const item = source[key];
+      if (item !== undefined) out[key] = canonicalize(item);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Pretty-printed JSON with a stable key order and a trailing newline. */
+export function canonicalJson(value: unknown): string {
+  return `${JSON.stringify(canonicalize(value), null, 2)}\n`;
+}
