@@ -11,6 +11,7 @@ export const InboxMessage = z.strictObject({
   text: z.string().optional(),
   attempt: z.number().int().nonnegative().optional().describe("the attempt the message is for (assignment, cancel)"),
   worker: z.string().optional().describe("for an assignment: the worker it is for"),
+  base: z.string().optional().describe("for an assignment: the integration commit to start from"),
   created_at: Timestamp,
   acked_at: Timestamp.nullable().optional().describe("when the worker consumed it"),
   acked_by: z.string().optional(),

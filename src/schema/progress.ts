@@ -11,6 +11,17 @@ export const AttemptRecord = z.strictObject({
 });
 export type AttemptRecord = z.infer<typeof AttemptRecord>;
 
+export const Handoff = z
+  .strictObject({
+    attempt: z.number().int().positive(),
+    outcome: z.enum(["succeeded", "failed"]),
+    commit: z.string().optional().describe("the attempt's commit on its branch (succeeded)"),
+    error: z.string().optional().describe("why the attempt failed (failed)"),
+    at: Timestamp,
+  })
+  .describe("written by the worker when an attempt ends; the lead merges (succeeded) or retries (failed)");
+export type Handoff = z.infer<typeof Handoff>;
+
 export const TaskState = z.strictObject({
   status: TaskStatus,
   reason: z
@@ -28,7 +39,10 @@ export const TaskState = z.strictObject({
   error: z.string().optional(),
   attempts: z.array(AttemptRecord).optional().describe("history of finished attempts"),
   not_before: Timestamp.nullable().optional().describe("retry backoff: not started again before this time"),
-  branch: z.string().optional(),
+  base: z.string().optional().describe("integration-branch commit the current attempt started from"),
+  branch: z.string().optional().describe("git branch of the current or last attempt"),
+  worktree: z.string().optional(),
+  handoff: Handoff.optional(),
   commit: z.string().optional(),
   tag: z.string().optional(),
   usage: Usage.optional(),
@@ -47,6 +61,9 @@ export const WorkerState = z.strictObject({
   started_at: Timestamp,
   updated_at: Timestamp,
   detail: z.string().optional(),
+  agent_pid: z.number().int().positive().nullable().optional().describe("process group of the running agent"),
+  lead_pid: z.number().int().positive().nullable().optional().describe("the lead that started this worker, if any"),
+  worktree: z.string().optional(),
 });
 export type WorkerState = z.infer<typeof WorkerState>;
 

@@ -1,5 +1,6 @@
 // A JSON file under .codex/: validated reads, and locked read-modify-write that never loses a person's unlocked save.
-import { open, readFile, stat } from "node:fs/promises";
+import { readFileSync, renameSync, statSync, unlinkSync } from "node:fs";
+import { open } from "node:fs/promises";
 import path from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import type { z } from "zod";
@@ -37,6 +38,8 @@ interface RawSnapshot {
   ino: bigint;
   size: bigint;
   mtimeNs: bigint;
+  /** Permission bits of the file we read, kept by our replacement. */
+  mode: number;
 }
 
 const MAX_ROUNDS = 50;
@@ -46,31 +49,67 @@ async function readRaw(file: string): Promise<RawSnapshot> {
   try {
     handle = await open(file, "r");
   } catch (error) {
-    if (errnoCode(error) === "ENOENT") return { text: null, ino: 0n, size: 0n, mtimeNs: 0n };
+    if (errnoCode(error) === "ENOENT") return { text: null, ino: 0n, size: 0n, mtimeNs: 0n, mode: 0o666 };
     throw error;
   }
   try {
     const info = await handle.stat({ bigint: true });
     const text = await handle.readFile("utf8");
-    return { text, ino: info.ino, size: info.size, mtimeNs: info.mtimeNs };
+    return { text, ino: info.ino, size: info.size, mtimeNs: info.mtimeNs, mode: Number(info.mode & 0o7777n) };
   } finally {
     await handle.close();
   }
 }
 
-/** True when the file is still exactly what we read: same inode, size, mtime and bytes. */
-async function unchangedSince(file: string, before: RawSnapshot): Promise<boolean> {
-  let info;
+/**
+ * True when the file is still exactly what we read. Synchronous on purpose: it runs right before
+ * our rename, with nothing else of this process in between. The bytes are compared first (an
+ * in-place save within one mtime tick keeps the stat), the stat last: a save by rename after it
+ * and before our rename is the one case no userland check can see (it needs renameat2), so the
+ * gap between this stat and the rename is kept to a few microseconds.
+ */
+function unchangedSinceSync(file: string, before: RawSnapshot): boolean {
   try {
-    info = await stat(file, { bigint: true });
+    if (before.text === null) {
+      statSync(file);
+      return false;
+    }
+    if (readFileSync(file, "utf8") !== before.text) return false;
+    const info = statSync(file, { bigint: true });
+    return info.ino === before.ino && info.size === before.size && info.mtimeNs === before.mtimeNs;
   } catch (error) {
     if (errnoCode(error) === "ENOENT") return before.text === null;
     throw error;
   }
-  if (before.text === null) return false;
-  if (info.ino !== before.ino || info.size !== before.size || info.mtimeNs !== before.mtimeNs) return false;
-  // Same stat but an in-place save within one mtime tick: compare the bytes.
-  return (await readFile(file, "utf8")) === before.text;
+}
+
+let tempCounter = 0;
+
+/** Writes (and fsyncs) a temp file beside `file`, named like write-file-atomic's (`name.<digits>`), so watchers ignore it alike. */
+async function writeTemp(file: string, text: string, mode: number | null, fsync: boolean): Promise<string> {
+  tempCounter = (tempCounter + 1) % 1_000_000;
+  const temp = `${file}.${process.pid}${String(tempCounter).padStart(6, "0")}`;
+  const handle = await open(temp, "wx", mode ?? 0o666);
+  try {
+    // Keep the permissions of the file we replace, whatever the umask.
+    if (mode !== null) await handle.chmod(mode);
+    await handle.writeFile(text, "utf8");
+    if (fsync) await handle.sync();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    removeQuietly(temp);
+    throw error;
+  }
+  await handle.close();
+  return temp;
+}
+
+function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // Already gone.
+  }
 }
 
 export class JsonFile<T> {
@@ -149,12 +188,23 @@ export class JsonFile<T> {
           }
           const text = canonicalJson(next);
           if (text === before.text) return { value: next, changed: false, rounds: round };
-          // A person's save may have landed since our read: then re-apply our change on top of theirs.
-          if (!(await unchangedSince(this.file, before))) {
+          // The slow part (write, fsync) goes to a temp file first; then, synchronously, the check that
+          // no person saved since our read and the atomic rename, back to back. When a person did
+          // save, our change is re-applied on top of theirs.
+          const temp = await writeTemp(this.file, text, before.text === null ? null : before.mode, this.options.fsync ?? true);
+          let renamed = false;
+          try {
+            if (unchangedSinceSync(this.file, before)) {
+              renameSync(temp, this.file);
+              renamed = true;
+            }
+          } finally {
+            if (!renamed) removeQuietly(temp);
+          }
+          if (!renamed) {
             this.options.onConcurrentEdit?.(this.file);
             continue;
           }
-          await writeFileAtomic(this.file, text, { fsync: this.options.fsync ?? true });
           return { value: next, changed: true, rounds: round };
         }
         throw new CodexError("E_CONTENDED", `${this.label} kept changing under us ${MAX_ROUNDS} times in a row`, {

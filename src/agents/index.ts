@@ -1,0 +1,9 @@
+// Agents that do a subtask's work; `shell` runs a command in its own process group.
+export {
+  runShellAgent,
+  describeCommand,
+  type ShellAgentOptions,
+  type AgentOutcome,
+  type AgentFailureReason,
+} from "./shell.js";
+export { killProcessGroup, isProcessAlive, isProcessGroupAlive, type KillOptions } from "./process-group.js";

@@ -1,0 +1,24 @@
+// `codex-lead init [--example]`: create .codex/ without overwriting anything a person wrote.
+import path from "node:path";
+import type { Command } from "commander";
+import { initRepo } from "../../ops/init.js";
+import type { CliContext } from "../context.js";
+
+export function registerInit(program: Command, ctx: CliContext): void {
+  program
+    .command("init")
+    .description("create .codex/ (config, empty plan, progress, .gitignore); idempotent, never overwrites a file")
+    .option("--example", "set up a runnable offline example plan")
+    .action(async (options: { example?: boolean }) => {
+      const root = await ctx.root();
+      const result = await initRepo(root, { example: options.example === true });
+      const show = (file: string): string => (path.isAbsolute(file) ? path.relative(root, file) || file : file);
+      for (const file of result.created) ctx.output.say(`created ${show(file)}`);
+      for (const file of result.kept) ctx.output.say(ctx.output.style.dim(`kept    ${show(file)} (already there)`));
+      ctx.output.say(
+        options.example
+          ? "next: run `codex-lead validate`, then `codex-lead run`"
+          : "next: write the plan in .codex/features.json (`codex-lead edit features`), then run `codex-lead validate`",
+      );
+    });
+}

@@ -1,0 +1,15 @@
+// `codex-lead retry <task>`: a failed or blocked task back to not_started.
+import type { Command } from "commander";
+import { retryTask } from "../../ops/task-commands.js";
+import type { CliContext } from "../context.js";
+import { showTransition } from "./_transition.js";
+
+export function registerRetry(program: Command, ctx: CliContext): void {
+  program
+    .command("retry")
+    .description("put a failed or blocked task back to not_started for a fresh attempt")
+    .argument("<task>", "subtask id")
+    .action(async (task: string) => {
+      showTransition(ctx, await retryTask(await ctx.store(), task), "it runs again once its deps are completed (`codex-lead run`)");
+    });
+}

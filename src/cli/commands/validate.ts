@@ -1,0 +1,56 @@
+// `codex-lead validate`: config, plan (with every plan check) and progress, all problems at once.
+import type { Command } from "commander";
+import { CodexError, ExitCode, InvalidFileError, PlanError } from "../../errors.js";
+import { waves } from "../../plan/graph.js";
+import { loadPlan, type Plan } from "../../plan/load-plan.js";
+import type { CodexStore } from "../../store/codex-store.js";
+import type { CliContext } from "../context.js";
+
+type Target = "config" | "features" | "progress";
+
+/** Runs `load`; an expected problem with the file becomes lines in `problems` instead of an error. */
+async function collect<T>(target: Target, label: string, problems: Map<Target, string[]>, load: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await load();
+  } catch (error) {
+    let lines: string[];
+    if (error instanceof InvalidFileError || error instanceof PlanError) lines = error.problems.map((p) => `${label}: ${p}`);
+    else if (error instanceof CodexError && error.code === "E_MISSING_FILE") lines = [error.message];
+    else if (error instanceof CodexError) lines = [`${label}: ${error.message}`, ...error.details.map((d) => `${label}: ${d}`)];
+    else throw error;
+    problems.set(target, [...(problems.get(target) ?? []), ...lines]);
+    return undefined;
+  }
+}
+
+export async function validateRepo(store: CodexStore): Promise<{ plan: Plan; waves: string[][] }> {
+  const problems = new Map<Target, string[]>();
+  await collect("config", store.config.label, problems, () => store.resolvedConfig());
+  const plan = await collect("features", store.features.label, problems, () => loadPlan(store));
+  await collect("progress", store.progress.label, problems, () => store.progress.read());
+  if (problems.size > 0 || plan === undefined) {
+    const lines = [...problems.values()].flat();
+    const missing = lines.some((line) => line.endsWith("does not exist"));
+    const targets = [...problems.keys()];
+    throw new CodexError("E_INVALID", `${lines.length} problem${lines.length === 1 ? "" : "s"} found`, {
+      details: lines,
+      exitCode: ExitCode.usage,
+      hint: missing
+        ? "Run `codex-lead init` first, then write the plan."
+        : `Fix ${targets.length === 1 ? "it" : "them"} (${targets.map((t) => `\`codex-lead edit ${t}\``).join(", ")}), then run \`codex-lead validate\` again.`,
+    });
+  }
+  return { plan, waves: waves(plan) };
+}
+
+export function registerValidate(program: Command, ctx: CliContext): void {
+  program
+    .command("validate")
+    .description("check config.json, features.json (with every plan check) and progress.json")
+    .action(async () => {
+      const { plan, waves: planWaves } = await validateRepo(await ctx.store());
+      const features = plan.file.features.length;
+      const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+      ctx.output.data(`ok: ${plural(features, "feature")}, ${plural(plan.tasks.length, "subtask")}, ${plural(planWaves.length, "wave")}`);
+    });
+}

@@ -1,0 +1,132 @@
+// Worktrees for workers: add, remove, prune and list, with add/remove/prune serialized across processes.
+import { existsSync, realpathSync } from "node:fs";
+import path from "node:path";
+import { withFileLock } from "../store/file-lock.js";
+import { assertGitArg, GitError } from "./git-error.js";
+import { gitCommonDir, revParse } from "./repo.js";
+import { runGit } from "./run-git.js";
+
+export interface WorktreeInfo {
+  path: string;
+  head: string;
+  /** Short branch name, or null when detached (or bare). */
+  branch: string | null;
+  locked: boolean;
+  prunable: boolean;
+}
+
+/** A worktree checkout can take a while on a big repository: wait long for the lock rather than fail. */
+const WORKTREE_LOCK_WAIT_MS = 180_000;
+
+/**
+ * git itself races on `.git/config` and `.git/worktrees/*` when worktrees are added or removed in
+ * parallel: one lock per repository (`<git common dir>/codex-worktree.lock`) serializes us.
+ */
+async function withWorktreeLock<T>(cwd: string, fn: () => Promise<T>): Promise<T> {
+  const lockTarget = path.join(await gitCommonDir(cwd), "codex-worktree");
+  return withFileLock(lockTarget, fn, { waitMs: WORKTREE_LOCK_WAIT_MS });
+}
+
+function samePath(a: string, b: string): boolean {
+  const canonical = (p: string): string => {
+    const resolved = path.resolve(p);
+    try {
+      return realpathSync(resolved);
+    } catch {
+      return resolved;
+    }
+  };
+  return canonical(a) === canonical(b);
+}
+
+export async function worktreeList(cwd: string): Promise<WorktreeInfo[]> {
+  const fields = (await runGit(cwd, ["worktree", "list", "--porcelain", "-z"])).stdout.split("\0");
+  const list: WorktreeInfo[] = [];
+  let current: WorktreeInfo | undefined;
+  for (const field of fields) {
+    if (field === "") {
+      current = undefined; // a blank field ends a worktree's block
+      continue;
+    }
+    const space = field.indexOf(" ");
+    const key = space === -1 ? field : field.slice(0, space);
+    const value = space === -1 ? "" : field.slice(space + 1);
+    if (key === "worktree") {
+      current = { path: value, head: "", branch: null, locked: false, prunable: false };
+      list.push(current);
+    } else if (current === undefined) {
+      continue;
+    } else if (key === "HEAD") {
+      current.head = value;
+    } else if (key === "branch") {
+      current.branch = value.replace(/^refs\/heads\//, "");
+    } else if (key === "locked") {
+      current.locked = true;
+    } else if (key === "prunable") {
+      current.prunable = true;
+    }
+  }
+  return list;
+}
+
+export interface WorktreeAddResult {
+  /** True when the branch did not exist and was created at `base`. */
+  createdBranch: boolean;
+  /** True when `path` already was a worktree on `branch` (e.g. after a crash): left as it was. */
+  reused: boolean;
+}
+
+/**
+ * A worktree at `worktreePath` on `branch`: the branch is created at `base` when missing
+ * (`worktree add --no-track -b`), an existing branch is checked out as it is (never moved).
+ * A worktree already at that path on that branch is reused, so a restarted worker can pick it up.
+ */
+export async function worktreeAdd(cwd: string, worktreePath: string, branch: string, base: string): Promise<WorktreeAddResult> {
+  assertGitArg(branch, "branch");
+  assertGitArg(base, "base");
+  const target = path.resolve(cwd, worktreePath);
+  return withWorktreeLock(cwd, async () => {
+    const existing = (await worktreeList(cwd)).find((w) => samePath(w.path, target));
+    if (existing !== undefined) {
+      if (existing.branch === branch && existsSync(target)) return { createdBranch: false, reused: true };
+      if (existing.prunable || !existsSync(target)) await runGit(cwd, ["worktree", "prune"]);
+    }
+    const branchExists = (await revParse(cwd, `refs/heads/${branch}`)) !== null;
+    const args = branchExists
+      ? ["worktree", "add", "--quiet", target, branch]
+      : ["worktree", "add", "--quiet", "--no-track", "-b", branch, target, base];
+    await runGit(cwd, args);
+    return { createdBranch: !branchExists, reused: false };
+  });
+}
+
+/**
+ * Removes the worktree at `worktreePath` (its branch stays). Returns false when it was not a worktree.
+ * Without `force`, git refuses a worktree with uncommitted changes (GitError).
+ */
+export async function worktreeRemove(cwd: string, worktreePath: string, options: { force?: boolean } = {}): Promise<boolean> {
+  const target = path.resolve(cwd, worktreePath);
+  return withWorktreeLock(cwd, async () => {
+    const existing = (await worktreeList(cwd)).find((w) => samePath(w.path, target));
+    if (existing === undefined) return false;
+    if (!existsSync(target)) {
+      await runGit(cwd, ["worktree", "prune"]);
+      return true;
+    }
+    try {
+      await runGit(cwd, ["worktree", "remove", ...(options.force ? ["--force"] : []), target]);
+    } catch (error: unknown) {
+      // Removed by someone else meanwhile (a person, or a prune): the outcome we wanted.
+      if (error instanceof GitError && !existsSync(target)) return true;
+      throw error;
+    }
+    return true;
+  });
+}
+
+/** Forgets worktrees whose folders are gone (e.g. deleted by hand or by a crash mid-removal). */
+export async function worktreePrune(cwd: string): Promise<void> {
+  await withWorktreeLock(cwd, async () => {
+    await runGit(cwd, ["worktree", "prune"]);
+  });
+}

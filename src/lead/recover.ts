@@ -1,0 +1,101 @@
+// Startup recovery after any crash: git is the truth about what completed; dead workers' attempts end;
+// orphan worktrees have their leftovers committed on their branch (never deleted) and are removed.
+import { existsSync } from "node:fs";
+import { readdir } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { isProcessAlive } from "../agents/shell.js";
+import { commitAll, commitsWithTrailer, createTag, listTags, statusCount, worktreePrune, worktreeRemove } from "../git/index.js";
+import { runGit } from "../git/run-git.js";
+import type { Plan } from "../plan/load-plan.js";
+import type { CodexStore } from "../store/codex-store.js";
+import { TAG_PREFIX, taskTag } from "./integrate.js";
+
+export const ROLLED_BACK_PREFIX = "codex/rolled-back/";
+
+/** Marks completed every subtask git says is done (tagged, or merged but untagged after a crash). */
+export async function recoverCompletions(store: CodexStore, plan: Plan, integrationBranch: string): Promise<string[]> {
+  const root = store.paths.root;
+  const tags = await listTags(root, `${TAG_PREFIX}*`);
+  const rolledBack = new Set((await listTags(root, `${ROLLED_BACK_PREFIX}*`)).values());
+  // A crash between moving the integration branch and tagging leaves a merged, untagged commit: tag it now.
+  for (const { sha, value } of await commitsWithTrailer(root, `refs/heads/${integrationBranch}`, "Task")) {
+    const task = value.trim();
+    if (!plan.byId.has(task) || tags.has(taskTag(task)) || rolledBack.has(sha)) continue;
+    await createTag(root, taskTag(task), sha);
+    tags.set(taskTag(task), sha);
+  }
+  const recovered: string[] = [];
+  await store.progress.update((progress) => {
+    for (const [tag, sha] of tags) {
+      const id = tag.slice(TAG_PREFIX.length);
+      if (!plan.byId.has(id)) continue;
+      const task = progress.tasks[id];
+      if (task?.status === "completed" && task.commit === sha) continue;
+      const now = new Date().toISOString();
+      progress.tasks[id] = {
+        ...(task ?? {}),
+        status: "completed",
+        reason: undefined,
+        commit: sha,
+        tag,
+        percent: 100,
+        assignee: null,
+        completed_at: task?.completed_at ?? now,
+        updated_at: now,
+        handoff: undefined,
+        not_before: null,
+      };
+      recovered.push(id);
+    }
+  });
+  return recovered;
+}
+
+/** Workers on this host whose process is gone are marked exited; returns their ids. */
+export async function markDeadWorkers(store: CodexStore): Promise<string[]> {
+  const dead: string[] = [];
+  const host = os.hostname();
+  await store.progress.update((progress) => {
+    for (const [id, worker] of Object.entries(progress.workers ?? {})) {
+      if (worker.status === "exited" || worker.host !== host || isProcessAlive(worker.pid)) continue;
+      worker.status = "exited";
+      worker.agent_pid = null;
+      dead.push(id);
+    }
+  });
+  return dead;
+}
+
+/** Worktrees of workers that are gone: leftovers committed on their branch, then the worktree removed. */
+export async function cleanOrphanWorktrees(store: CodexStore, log: (line: string) => void): Promise<string[]> {
+  const dir = store.paths.worktrees;
+  if (!existsSync(dir)) return [];
+  const progress = await store.progress.read();
+  const host = os.hostname();
+  const removed: string[] = [];
+  for (const entry of await readdir(dir)) {
+    const worker = progress.workers?.[entry];
+    if (worker && (worker.host !== host || isProcessAlive(worker.pid))) continue; // a live worker's tree is never touched
+    const worktree = path.join(dir, entry);
+    try {
+      const { uncommitted } = await statusCount(worktree);
+      if (uncommitted > 0) {
+        const branch = (await runGit(worktree, ["rev-parse", "--abbrev-ref", "HEAD"])).stdout.trim();
+        const match = /^codex\/work\/(.+)\/a(\d+)$/.exec(branch);
+        await commitAll(worktree, {
+          message: `salvage: uncommitted work left by ${entry}`,
+          trailers: { Task: match?.[1] ?? "unknown", Attempt: match?.[2] ?? "0", Worker: entry, "Codex-WIP": "true" },
+          allowEmpty: false,
+        });
+        log(`kept ${uncommitted} uncommitted file(s) of ${entry} as a commit on ${branch}`);
+      }
+      await worktreeRemove(store.paths.root, worktree, { force: true });
+      removed.push(entry);
+    } catch (error: unknown) {
+      log(`could not clean worktree ${worktree}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  await worktreePrune(store.paths.root).catch(() => undefined);
+  return removed;
+}

@@ -1,0 +1,521 @@
+// codex-lead run: schedules ready subtasks onto workers, watches their leases, merges and tags finished
+// work, and ends when nothing more can happen without a person. All state is in files and git.
+import { existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import chokidar from "chokidar";
+import { isProcessAlive, killProcessGroup } from "../agents/shell.js";
+import { CodexError, ExitCode, InvalidFileError } from "../errors.js";
+import { ensureBranch, gitRoot, headOf } from "../git/index.js";
+import { loadPlan, type Plan } from "../plan/load-plan.js";
+import { readyTasks } from "../plan/ready.js";
+import { refreshMirror } from "../report/mirror.js";
+import { resolveConfig, type Config } from "../schema/config.js";
+import type { ProgressFile, TaskState } from "../schema/progress.js";
+import { CodexStore } from "../store/codex-store.js";
+import { parseDuration } from "../util/duration.js";
+import { endAttemptBadly } from "./attempts.js";
+import { integrate } from "./integrate.js";
+import { acquireLeadLock } from "./lead-lock.js";
+import { cleanOrphanWorktrees, markDeadWorkers, recoverCompletions } from "./recover.js";
+import type { RunEvent, RunSnapshot } from "./run-events.js";
+import { WorkerPool } from "./worker-pool.js";
+
+export interface LeadOptions {
+  root: string;
+  workers?: number;
+  stallTimeout?: string | number;
+  heartbeat?: string | number;
+  maxAttempts?: number;
+  onEvent?: (event: RunEvent) => void;
+  /** Stops the run like SIGINT does (tests); the CLI wires SIGINT/SIGTERM to it. */
+  signal?: AbortSignal;
+  /** Safety-net re-read interval; file events wake the loop sooner. */
+  tickMs?: number;
+}
+
+export interface LeadResult {
+  exitCode: number;
+  snapshot: RunSnapshot;
+  waiting: string[];
+}
+
+interface Seen {
+  signature: string;
+  at: number;
+}
+
+export async function runLead(options: LeadOptions): Promise<LeadResult> {
+  const root = await gitRoot(options.root).catch((error: unknown) => {
+    throw new CodexError("E_NOT_GIT", `${options.root} is not inside a git repository`, {
+      hint: "codex-lead run needs git: run `git init` and make a first commit.",
+      cause: error,
+    });
+  });
+  const store = new CodexStore(root);
+  if (!existsSync(store.paths.features)) {
+    throw new CodexError("E_NO_PLAN", `${store.paths.features} does not exist`, {
+      hint: "Run `codex-lead init` (or `codex-lead init --example`) first.",
+    });
+  }
+  const config = applyOverrides(resolveConfig(await store.config.read()), options);
+  await loadPlan(store); // a broken plan at the start is a usage error, not a pause
+  const releaseLock = await acquireLeadLock(store, (error) => options.onEvent?.({ type: "run.paused", message: `lead lock: ${error.message}` }));
+  const lead = new Lead(store, config, options);
+  try {
+    return await lead.run();
+  } finally {
+    await releaseLock().catch(() => undefined);
+  }
+}
+
+function applyOverrides(config: Config, options: LeadOptions): Config {
+  return {
+    ...config,
+    workers: options.workers ?? config.workers,
+    stallTimeoutMs: options.stallTimeout !== undefined ? parseDuration(options.stallTimeout, "--stall-timeout") : config.stallTimeoutMs,
+    heartbeatMs: options.heartbeat !== undefined ? parseDuration(options.heartbeat, "--heartbeat") : config.heartbeatMs,
+    maxAttempts: options.maxAttempts ?? config.maxAttempts,
+  };
+}
+
+class Lead {
+  private readonly host = os.hostname();
+  private readonly seen = new Map<string, Seen>();
+  private readonly pool: WorkerPool;
+  private readonly startedAt = performance.now();
+  private readonly durations: number[] = [];
+  private paused: string | undefined;
+  private plan: Plan | undefined;
+  private lastMirror = 0;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly store: CodexStore,
+    private readonly config: Config,
+    private readonly options: LeadOptions,
+  ) {
+    this.pool = new WorkerPool(store.paths.root, path.join(store.paths.dir, "logs"), config.heartbeatMs, () => this.poke());
+  }
+
+  private emit(event: RunEvent): void {
+    this.options.onEvent?.(event);
+  }
+
+  private poke(): void {
+    this.wake?.();
+  }
+
+  private log(line: string): void {
+    this.emit({ type: "run.paused", message: line });
+  }
+
+  async run(): Promise<LeadResult> {
+    const { store, config } = this;
+    const root = store.paths.root;
+    await store.ensureDirs();
+    await ensureBranch(root, config.integrationBranch, "HEAD");
+    const plan = await loadPlan(store);
+    this.plan = plan;
+    const recovered = await recoverCompletions(store, plan, config.integrationBranch);
+    await markDeadWorkers(store);
+    await cleanOrphanWorktrees(store, (line) => this.log(line));
+    const now = new Date().toISOString();
+    await store.progress.update((progress) => {
+      progress.run = { lead_pid: process.pid, host: this.host, started_at: now, updated_at: now, integration_branch: config.integrationBranch };
+    });
+    await store.event({ type: "run.started", by: "lead", data: { pid: process.pid, workers: config.workers, recovered } });
+    this.emit({ type: "run.started", total: plan.tasks.length, workers: config.workers, integrationBranch: config.integrationBranch, recovered });
+
+    // File events are hints that wake the loop early; the timer re-reads everything regardless.
+    const watcher = chokidar.watch(store.paths.dir, {
+      ignoreInitial: true,
+      depth: 1,
+      ignored: (file: string) => file.includes(`${path.sep}worktrees`) || file.includes(`${path.sep}logs`) || file.endsWith(".lock"),
+    });
+    watcher.on("all", () => this.poke());
+    watcher.on("error", () => undefined);
+    const tickMs = this.options.tickMs ?? Math.max(50, Math.min(250, Math.floor(config.heartbeatMs / 2)));
+    let interrupted = false;
+    const onAbort = () => {
+      interrupted = true;
+      this.poke();
+    };
+    this.options.signal?.addEventListener("abort", onAbort);
+    if (this.options.signal?.aborted) interrupted = true;
+    try {
+      for (;;) {
+        if (interrupted) return await this.interrupt();
+        const finished = await this.tick();
+        if (finished) return finished;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, tickMs);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = undefined;
+      }
+    } finally {
+      this.options.signal?.removeEventListener("abort", onAbort);
+      await watcher.close().catch(() => undefined);
+    }
+  }
+
+  /** One pass: observe, handle hand-offs and failures, schedule, and tell whether the run is over. */
+  private async tick(): Promise<LeadResult | undefined> {
+    const plan = await this.readPlan();
+    let progress: ProgressFile;
+    try {
+      progress = await this.store.progress.read();
+    } catch (error: unknown) {
+      if (error instanceof InvalidFileError) {
+        this.pause(`${error.message} — scheduling waits until it is fixed`);
+        return undefined;
+      }
+      throw error;
+    }
+    if (!plan) return undefined;
+    if (this.paused) {
+      this.paused = undefined;
+      this.emit({ type: "run.resumed" });
+    }
+    await this.watchAttempts(plan, progress);
+    progress = await this.store.progress.read();
+    await this.dropRemoved(plan, progress);
+    await this.schedule(plan, progress);
+    progress = await this.store.progress.read();
+    await this.refreshMirror(progress, false);
+    const snapshot = this.snapshot(plan, progress);
+    this.emit({ type: "run.progress", snapshot });
+    return this.finishedResult(plan, progress, snapshot);
+  }
+
+  private async readPlan(): Promise<Plan | undefined> {
+    try {
+      this.plan = await loadPlan(this.store);
+      return this.plan;
+    } catch (error: unknown) {
+      if (!(error instanceof CodexError)) throw error;
+      const details = error.details.length > 0 ? `: ${error.details.join("; ")}` : "";
+      this.pause(`${error.message}${details} — scheduling is paused until the plan is fixed`);
+      return undefined;
+    }
+  }
+
+  private pause(message: string): void {
+    if (this.paused === message) return;
+    this.paused = message;
+    this.emit({ type: "run.paused", message });
+    void this.store.event({ type: "run.paused", by: "lead", reason: message }).catch(() => undefined);
+  }
+
+  /** Leases, judged on our own monotonic clock, and what became of each running attempt. */
+  private async watchAttempts(plan: Plan, progress: ProgressFile): Promise<void> {
+    const mono = performance.now();
+    for (const [id, task] of Object.entries(progress.tasks)) {
+      if (task.status !== "in_progress" || !task.attempt) continue;
+      const attempt = task.attempt;
+      const workerId = task.assignee ?? "";
+      const worker = progress.workers?.[workerId];
+      const key = `${id}#${attempt}`;
+      const signature = `${task.updated_at ?? ""}|${worker?.updated_at ?? ""}`;
+      const seen = this.seen.get(key);
+      if (!seen || seen.signature !== signature) this.seen.set(key, { signature, at: mono });
+      const silentMs = mono - (this.seen.get(key)?.at ?? mono);
+
+      if (task.handoff && task.handoff.attempt === attempt) {
+        await this.takeHandoff(id, task);
+        continue;
+      }
+      const child = this.pool.children.get(workerId);
+      if (child?.exit) {
+        const how = child.exit.signal ? `killed by ${child.exit.signal}` : `exited with code ${child.exit.code}`;
+        const tail = WorkerPool.tail(child.logFile);
+        await this.endAttempt(id, attempt, workerId, "exited", `worker ${workerId} ${how} without reporting${tail ? `; log tail: ${tail.slice(-400)}` : ""}`);
+        continue;
+      }
+      if (!child && worker && worker.host === this.host && !isProcessAlive(worker.pid)) {
+        await this.endAttempt(id, attempt, workerId, "exited", `worker ${workerId} (pid ${worker.pid}) is gone without reporting`);
+        continue;
+      }
+      if (silentMs > this.config.stallTimeoutMs) {
+        this.emit({ type: "worker.stalled", worker: workerId, task: id, attempt, silentMs });
+        if (worker && worker.host === this.host) {
+          // Kill the worker's group and the agent's: a stopped (SIGSTOP) process dies of SIGKILL too.
+          await Promise.all([
+            killProcessGroup(worker.pid, { graceMs: 0 }),
+            worker.agent_pid ? killProcessGroup(worker.agent_pid, { graceMs: 0 }) : Promise.resolve(),
+          ]);
+        }
+        await this.endAttempt(id, attempt, workerId, "stalled", `no heartbeat from ${workerId} for ${Math.round(silentMs)} ms (stall timeout ${this.config.stallTimeoutMs} ms)`, true);
+      }
+    }
+    void plan;
+  }
+
+  private async takeHandoff(id: string, task: TaskState): Promise<void> {
+    const handoff = task.handoff;
+    const attempt = task.attempt ?? 0;
+    const worker = task.assignee ?? undefined;
+    if (!handoff) return;
+    if (handoff.outcome === "failed" || !handoff.commit) {
+      await this.endAttempt(id, attempt, worker, "failed", handoff.error ?? "the agent failed");
+      return;
+    }
+    const result = await integrate({ root: this.store.paths.root, integrationBranch: this.config.integrationBranch, task: id, attempt, commit: handoff.commit });
+    if (!result.ok) {
+      if (result.kind === "conflict") {
+        const files = result.conflicts.join(", ");
+        const { sendMessage } = await import("../ops/inbox.js");
+        await sendMessage(this.store, id, {
+          kind: "feedback",
+          from: "lead",
+          text: `Attempt ${attempt} conflicts with work that landed meanwhile, in: ${files}. The next attempt starts from the new integration head.`,
+        }).catch(() => undefined);
+        await this.endAttempt(id, attempt, worker, "conflict", `merge conflict with the integration branch in ${files}`, false, "blocked");
+      } else {
+        await this.endAttempt(id, attempt, worker, "refused", result.reason);
+      }
+      return;
+    }
+    const now = new Date();
+    let applied = false;
+    let startedAt: string | null | undefined;
+    await this.store.progress.update((progress) => {
+      const current = progress.tasks[id];
+      // The merge is done and tagged whatever happens here; the tag is the truth that recovery reads.
+      if (!current) return;
+      applied = current.status !== "completed";
+      startedAt = current.started_at;
+      Object.assign(current, {
+        status: "completed",
+        reason: undefined,
+        error: undefined,
+        commit: result.commit,
+        tag: result.tag,
+        percent: 100,
+        assignee: null,
+        completed_at: now.toISOString(),
+        updated_at: now.toISOString(),
+        handoff: undefined,
+        not_before: null,
+        detail: undefined,
+      } satisfies Partial<TaskState>);
+      const w = worker ? progress.workers?.[worker] : undefined;
+      if (w && w.task === id) {
+        w.task = null;
+        w.attempt = null;
+        w.status = "idle";
+      }
+    });
+    if (startedAt) this.durations.push(now.getTime() - Date.parse(startedAt));
+    await this.store.event({ type: "task.status", task: id, attempt, worker, from: "in_progress", to: "completed", by: "lead", data: { commit: result.commit, tag: result.tag } });
+    if (applied) this.emit({ type: "task.completed", task: id, attempt, commit: result.commit, tag: result.tag });
+  }
+
+  private async endAttempt(
+    id: string,
+    attempt: number,
+    worker: string | undefined,
+    outcome: string,
+    reason: string,
+    workerGone = false,
+    finalStatus: "failed" | "blocked" = "failed",
+  ): Promise<void> {
+    let decision: "retry" | "failed" | undefined;
+    let notBefore: string | null | undefined;
+    await this.store.progress.update((progress) => {
+      const task = progress.tasks[id];
+      if (!task || task.status !== "in_progress" || task.attempt !== attempt) return;
+      decision = endAttemptBadly(task, { attempt, worker, outcome, reason, now: new Date() }, this.config, { finalStatus });
+      notBefore = task.not_before;
+      const w = worker ? progress.workers?.[worker] : undefined;
+      if (w && w.task === id && w.attempt === attempt) {
+        w.task = null;
+        w.attempt = null;
+        w.agent_pid = null;
+        w.status = workerGone ? "exited" : w.status === "busy" ? "idle" : w.status;
+      }
+    });
+    this.seen.delete(`${id}#${attempt}`);
+    if (!decision) return;
+    const to = decision === "retry" ? "not_started" : finalStatus;
+    await this.store.event({ type: "task.status", task: id, attempt, worker, from: "in_progress", to, reason: `${outcome}: ${reason}`, by: "lead" });
+    if (decision === "retry") {
+      this.emit({ type: "task.retry", task: id, attempt, reason: `${outcome}: ${reason}`, delayMs: notBefore ? Date.parse(notBefore) - Date.now() : 0 });
+    } else if (finalStatus === "blocked") {
+      this.emit({ type: "task.blocked", task: id, reason: `${outcome}: ${reason}` });
+    } else {
+      this.emit({ type: "task.failed", task: id, attempt, reason: `${outcome}: ${reason}` });
+    }
+  }
+
+  /** A subtask removed from features.json that never started is dropped from progress.json. */
+  private async dropRemoved(plan: Plan, progress: ProgressFile): Promise<void> {
+    const removed = Object.entries(progress.tasks).filter(([id, task]) => !plan.byId.has(id) && task.status === "not_started" && !task.attempt);
+    if (removed.length === 0) return;
+    await this.store.progress.update((draft) => {
+      for (const [id] of removed) {
+        const task = draft.tasks[id];
+        if (task && task.status === "not_started" && !plan.byId.has(id)) delete draft.tasks[id];
+      }
+    });
+  }
+
+  private async schedule(plan: Plan, progress: ProgressFile): Promise<void> {
+    const ready = readyTasks(plan, progress, new Date());
+    const idle = Object.entries(progress.workers ?? {})
+      .filter(([id, w]) => w.status === "idle" && !w.task && this.usable(id, w.pid, w.host, w.lead_pid ?? undefined))
+      .map(([id]) => id);
+    let next = 0;
+    for (const workerId of idle) {
+      const task = ready[next];
+      if (!task) break;
+      next++;
+      await this.assign(plan, task, workerId);
+    }
+    const unassigned = ready.length - next;
+    const registered = new Set(Object.keys(progress.workers ?? {}));
+    const starting = this.pool.live().filter((child) => !registered.has(child.id)).length;
+    const room = this.config.workers - this.pool.live().length;
+    for (let i = 0; i < Math.min(unassigned - starting, room); i++) this.pool.spawn();
+  }
+
+  private usable(id: string, pid: number, host: string, leadPid: number | undefined): boolean {
+    const child = this.pool.children.get(id);
+    if (child) return !child.exit;
+    if (host !== this.host) return true;
+    // Workers of a lead that died finish their task and exit; hand-started ones (no lead) join this run.
+    if (leadPid && leadPid !== process.pid) return false;
+    return isProcessAlive(pid);
+  }
+
+  private async assign(plan: Plan, id: string, workerId: string): Promise<void> {
+    const root = this.store.paths.root;
+    const base = await headOf(root, `refs/heads/${this.config.integrationBranch}`);
+    const current = (await this.store.progress.read()).tasks[id];
+    const attempt = (current?.attempt ?? 0) + 1;
+    const { sendMessage } = await import("../ops/inbox.js");
+    // The message first: a crash right after leaves an unused message, never an assignment without one.
+    await sendMessage(this.store, id, { kind: "assignment", from: "lead", attempt, worker: workerId, text: `attempt ${attempt} of ${id}, starting from ${base}` });
+    let assigned = false;
+    await this.store.progress.update((progress) => {
+      const task = progress.tasks[id] ?? { status: "not_started" };
+      const w = progress.workers?.[workerId];
+      const depsDone = (plan.byId.get(id)?.deps ?? []).every((dep) => progress.tasks[dep]?.status === "completed");
+      if (task.status !== "not_started" || (task.attempt ?? 0) + 1 !== attempt || !w || w.status !== "idle" || w.task || !depsDone) return;
+      const now = new Date().toISOString();
+      progress.tasks[id] = {
+        ...task,
+        status: "in_progress",
+        reason: undefined,
+        assignee: workerId,
+        attempt,
+        started_at: now,
+        updated_at: now,
+        completed_at: null,
+        percent: 0,
+        detail: "assigned",
+        base,
+        handoff: undefined,
+        not_before: null,
+      };
+      w.task = id;
+      w.attempt = attempt;
+      w.status = "busy";
+      w.updated_at = now;
+      assigned = true;
+    });
+    if (!assigned) return;
+    this.seen.set(`${id}#${attempt}`, { signature: "", at: performance.now() });
+    await this.store.event({ type: "task.status", task: id, attempt, worker: workerId, from: "not_started", to: "in_progress", by: "lead", data: { base } });
+    this.emit({ type: "task.assigned", task: id, attempt, worker: workerId });
+  }
+
+  private async refreshMirror(progress: ProgressFile, force: boolean): Promise<void> {
+    const now = performance.now();
+    if (!force && now - this.lastMirror < 1000) return;
+    this.lastMirror = now;
+    await this.store.features.update((features) => refreshMirror(features, progress)).catch((error: unknown) => {
+      if (!(error instanceof CodexError)) throw error;
+    });
+  }
+
+  private snapshot(plan: Plan, progress: ProgressFile): RunSnapshot {
+    const counts = { not_started: 0, in_progress: 0, blocked: 0, completed: 0, failed: 0 };
+    const running: RunSnapshot["running"] = [];
+    for (const task of plan.tasks) {
+      const state = progress.tasks[task.id];
+      const status = state?.status ?? "not_started";
+      counts[status]++;
+      if (status === "in_progress" && state) {
+        running.push({ task: task.id, worker: state.assignee ?? "?", attempt: state.attempt ?? 0, sinceMs: state.started_at ? Date.now() - Date.parse(state.started_at) : 0 });
+      }
+    }
+    const elapsedMs = performance.now() - this.startedAt;
+    const remaining = counts.not_started + counts.in_progress;
+    const average = this.durations.length > 0 ? this.durations.reduce((a, b) => a + b, 0) / this.durations.length : undefined;
+    const etaMs = average === undefined ? undefined : (average * remaining) / Math.max(1, this.config.workers);
+    return { counts, total: plan.tasks.length, running, elapsedMs, etaMs, paused: this.paused };
+  }
+
+  /** Over when nothing runs and nothing can start without a person. */
+  private async finishedResult(plan: Plan, progress: ProgressFile, snapshot: RunSnapshot): Promise<LeadResult | undefined> {
+    const status = (id: string) => progress.tasks[id]?.status ?? "not_started";
+    for (const task of plan.tasks) {
+      const s = status(task.id);
+      if (s === "in_progress") return undefined;
+      if (s === "not_started" && task.deps.every((dep) => status(dep) === "completed")) return undefined;
+    }
+    const waiting = describeWaiting(plan, progress);
+    const exitCode = snapshot.counts.completed === snapshot.total ? ExitCode.ok : snapshot.counts.failed > 0 ? ExitCode.failed : ExitCode.blocked;
+    await this.refreshMirror(progress, true);
+    await this.pool.stopAll(5000);
+    await this.store.event({ type: "run.finished", by: "lead", data: { exitCode, counts: snapshot.counts } });
+    const result = { exitCode, snapshot, waiting };
+    this.emit({ type: "run.finished", ...result });
+    return result;
+  }
+
+  /** SIGINT/SIGTERM: stop workers cleanly (their work stays on their branches) and put their tasks back. */
+  private async interrupt(): Promise<LeadResult> {
+    await this.pool.stopAll(5000);
+    const stopped = new Set(this.pool.children.keys());
+    await this.store.progress.update((progress) => {
+      const now = new Date().toISOString();
+      for (const task of Object.values(progress.tasks)) {
+        if (task.status !== "in_progress" || !task.assignee || !stopped.has(task.assignee) || task.handoff) continue;
+        task.status = "not_started";
+        task.reason = "run interrupted; work so far is kept on its branch";
+        task.assignee = null;
+        task.updated_at = now;
+      }
+    });
+    await this.store.event({ type: "run.interrupted", by: "lead" });
+    const plan = this.plan;
+    const progress = await this.store.progress.read();
+    const snapshot = plan ? this.snapshot(plan, progress) : { counts: { not_started: 0, in_progress: 0, blocked: 0, completed: 0, failed: 0 }, total: 0, running: [], elapsedMs: 0, etaMs: undefined, paused: undefined };
+    const result = { exitCode: ExitCode.interrupted, snapshot, waiting: plan ? describeWaiting(plan, progress) : [] };
+    this.emit({ type: "run.finished", ...result });
+    return result;
+  }
+}
+
+export function describeWaiting(plan: Plan, progress: ProgressFile): string[] {
+  const lines: string[] = [];
+  for (const task of plan.tasks) {
+    const state = progress.tasks[task.id];
+    const status = state?.status ?? "not_started";
+    if (status === "completed") continue;
+    if (status === "blocked" || status === "failed") {
+      lines.push(`${task.id}: ${status}${state?.reason ? ` (${state.reason})` : ""}`);
+    } else {
+      const open = task.deps.filter((dep) => progress.tasks[dep]?.status !== "completed");
+      lines.push(`${task.id}: ${status}${open.length > 0 ? `, waits on ${open.join(", ")}` : ""}`);
+    }
+  }
+  return lines;
+}

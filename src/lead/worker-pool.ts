@@ -1,0 +1,72 @@
+// The workers the lead starts: child processes in their own process groups, logging to .codex/logs/,
+// whose exit the lead learns at once.
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { killProcessGroup } from "../agents/shell.js";
+
+const workerBin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "codex-worker.js");
+
+export interface ChildWorker {
+  id: string;
+  pid: number;
+  logFile: string;
+  process: ChildProcess;
+  exit?: { code: number | null; signal: NodeJS.Signals | null };
+}
+
+export class WorkerPool {
+  readonly children = new Map<string, ChildWorker>();
+  private sequence = 0;
+
+  constructor(
+    private readonly root: string,
+    private readonly logDir: string,
+    private readonly heartbeatMs: number,
+    private readonly onExit: () => void,
+  ) {}
+
+  spawn(): ChildWorker {
+    mkdirSync(this.logDir, { recursive: true });
+    const logFile = path.join(this.logDir, `worker-${process.pid}-${++this.sequence}.log`);
+    const fd = openSync(logFile, "a");
+    // A log file rather than a pipe: the worker outlives a killed lead without dying of EPIPE.
+    const child = spawn(
+      process.execPath,
+      [workerBin, "--cwd", this.root, "--lead-pid", String(process.pid), "--heartbeat", `${this.heartbeatMs}ms`],
+      { cwd: this.root, detached: true, stdio: ["ignore", fd, fd], env: process.env },
+    );
+    closeSync(fd);
+    const pid = child.pid;
+    if (pid === undefined) throw new Error("could not start codex-worker");
+    const worker: ChildWorker = { id: `w${pid}`, pid, logFile, process: child };
+    child.on("exit", (code, signal) => {
+      worker.exit = { code, signal };
+      this.onExit();
+    });
+    child.on("error", () => undefined);
+    child.unref();
+    this.children.set(worker.id, worker);
+    return worker;
+  }
+
+  live(): ChildWorker[] {
+    return [...this.children.values()].filter((child) => !child.exit);
+  }
+
+  /** The last lines a worker wrote, for the reason of a failed attempt. */
+  static tail(logFile: string, bytes = 1500): string {
+    try {
+      const size = statSync(logFile).size;
+      const text = readFileSync(logFile, "utf8");
+      return text.slice(Math.max(0, size - bytes)).trim();
+    } catch {
+      return "";
+    }
+  }
+
+  async stopAll(graceMs: number): Promise<void> {
+    await Promise.all(this.live().map((child) => killProcessGroup(child.pid, { graceMs })));
+  }
+}

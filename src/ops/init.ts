@@ -1,0 +1,140 @@
+// `codex-lead init`: creates .codex/ with its files. Idempotent: a file that exists is kept exactly as it is.
+import { randomBytes } from "node:crypto";
+import { link, mkdir, readFile, readdir, stat, unlink, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { errnoCode } from "../errors.js";
+import { emptyProgress } from "../schema/progress.js";
+import { codexPaths } from "../store/paths.js";
+import { canonicalJson } from "../util/json-text.js";
+
+export interface InitOptions {
+  /** Also copy the runnable offline example (.codex-example/ of the package). */
+  example?: boolean;
+}
+
+export interface InitResult {
+  /** Paths relative to the repository root; directories end with "/". */
+  created: string[];
+  kept: string[];
+}
+
+/** The package's root: this module is src/ops/init.ts or dist/ops/init.js, two levels down. */
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const packageSchemasDir = path.join(packageRoot, "schemas");
+export const packageExampleDir = path.join(packageRoot, ".codex-example");
+
+/** Every setting with its default written out, so a person sees what there is to change. */
+export function defaultConfigFile(): Record<string, unknown> {
+  return {
+    $schema: "./schemas/config.schema.json",
+    workers: 2,
+    heartbeat: "2s",
+    stall_timeout: "60s",
+    max_attempts: 3,
+    backoff: { initial: "1s", max: "30s", factor: 2 },
+    agent: "shell",
+    task_timeout: "30m",
+    integration_branch: "codex/integration",
+    lock_stale: "10s",
+    fsync: true,
+  };
+}
+
+// features.json and config.json are a person's and get committed; the rest is state of a run.
+export const CODEX_GITIGNORE = `# codex-crew runtime state. features.json, config.json and schemas/ are yours: commit them.
+progress.json
+events.jsonl
+inbox/
+worktrees/
+*.lock
+# temp files of atomic writes, left behind only by a crash
+*.json.[0-9]*
+*.tmp
+`;
+
+export async function initRepo(root: string, options: InitOptions = {}): Promise<InitResult> {
+  const paths = codexPaths(root);
+  const result: InitResult = { created: [], kept: [] };
+  const note = (file: string, created: boolean, isDir = false): void => {
+    const shown = path.relative(root, file).split(path.sep).join("/") + (isDir ? "/" : "");
+    // A file the example just created is not "kept" when the default for it is then skipped.
+    if (result.created.includes(shown) || result.kept.includes(shown)) return;
+    (created ? result.created : result.kept).push(shown);
+  };
+  for (const dir of [paths.dir, paths.inboxDir, paths.schemas]) note(dir, await makeDir(dir), true);
+  for (const name of (await readdir(packageSchemasDir)).filter((file) => file.endsWith(".schema.json")).sort()) {
+    note(path.join(paths.schemas, name), await copyIfMissing(path.join(packageSchemasDir, name), path.join(paths.schemas, name)));
+  }
+  // The example goes first: its features.json and config.json take the place of the empty defaults.
+  if (options.example) await copyExample(packageExampleDir, root, paths.dir, note);
+  note(paths.config, await createExclusive(paths.config, canonicalJson(defaultConfigFile())));
+  note(paths.features, await createExclusive(paths.features, canonicalJson({ $schema: "./schemas/features.schema.json", features: [] })));
+  note(paths.progress, await createExclusive(paths.progress, canonicalJson(emptyProgress())));
+  note(paths.gitignore, await createExclusive(paths.gitignore, CODEX_GITIGNORE));
+  return result;
+}
+
+/** .codex-example/*.json go into .codex/; every other entry (scripts/, …) into the repository root. */
+async function copyExample(from: string, root: string, codexDir: string, note: (file: string, created: boolean, isDir?: boolean) => void): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(from, { withFileTypes: true });
+  } catch (error: unknown) {
+    if (errnoCode(error) === "ENOENT") return;
+    throw error;
+  }
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const source = path.join(from, entry.name);
+    if (entry.isFile() && entry.name.endsWith(".json")) {
+      const target = path.join(codexDir, entry.name);
+      note(target, await copyIfMissing(source, target));
+    } else {
+      await copyTree(source, path.join(root, entry.name), note);
+    }
+  }
+}
+
+async function copyTree(source: string, target: string, note: (file: string, created: boolean, isDir?: boolean) => void): Promise<void> {
+  if (!(await stat(source)).isDirectory()) {
+    note(target, await copyIfMissing(source, target));
+    return;
+  }
+  note(target, await makeDir(target), true);
+  for (const name of (await readdir(source)).sort()) await copyTree(path.join(source, name), path.join(target, name), note);
+}
+
+async function makeDir(dir: string): Promise<boolean> {
+  try {
+    await mkdir(dir);
+    return true;
+  } catch (error: unknown) {
+    if (errnoCode(error) === "EEXIST") return false;
+    if (errnoCode(error) === "ENOENT") return (await mkdir(dir, { recursive: true })) !== undefined;
+    throw error;
+  }
+}
+
+async function copyIfMissing(source: string, target: string): Promise<boolean> {
+  const { mode } = await stat(source);
+  return createExclusive(target, await readFile(source), mode);
+}
+
+/**
+ * Writes `content` to `file` only if no file is there, atomically: a temp file beside it is
+ * hard-linked into place (link fails if the name exists), so a person's file is never replaced
+ * and a crash never leaves a half-written file under the real name.
+ */
+async function createExclusive(file: string, content: string | Uint8Array, mode = 0o644): Promise<boolean> {
+  const temp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
+  await writeFile(temp, content, { mode: mode & 0o777 });
+  try {
+    await link(temp, file);
+    return true;
+  } catch (error: unknown) {
+    if (errnoCode(error) === "EEXIST") return false;
+    throw error;
+  } finally {
+    await unlink(temp);
+  }
+}

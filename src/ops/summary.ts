@@ -1,0 +1,185 @@
+// Where things stand, computed from the plan and progress.json: a pure function, so status views are tested with an injected clock.
+import { topoOrder } from "../plan/graph.js";
+import type { Plan } from "../plan/plan.js";
+import { TASK_STATUSES, type TaskStatus } from "../schema/common.js";
+import type { ProgressFile, TaskState } from "../schema/progress.js";
+
+export interface RunningTask {
+  id: string;
+  name: string | null;
+  assignee: string | null;
+  attempt: number | null;
+  startedAt: string | null;
+  /** Milliseconds since started_at; null when the start is unknown. */
+  elapsedMs: number | null;
+  /** The last report or heartbeat of the task (its updated_at). */
+  lastActivity: string | null;
+  lastActivityAgoMs: number | null;
+  percent: number | null;
+  detail: string | null;
+}
+
+export interface StuckTask {
+  id: string;
+  name: string | null;
+  /** For blocked tasks the reason; for failed ones the error (or the reason when there is no error). */
+  reason: string | null;
+  attempts: number;
+}
+
+export interface WaitingTask {
+  id: string;
+  name: string | null;
+  /** The blocked or failed tasks it waits on, directly or through other deps, in plan order. */
+  waitsOn: string[];
+}
+
+export interface WorkerSummary {
+  id: string;
+  status: string;
+  task: string | null;
+  attempt: number | null;
+  pid: number;
+  host: string;
+  updatedAt: string;
+  /** Age of the worker's last update: a big value means a silent worker. */
+  ageMs: number | null;
+}
+
+export interface UsageTotals {
+  input_tokens: number;
+  output_tokens: number;
+  credits: number;
+}
+
+export interface PipelineSummary {
+  now: string;
+  counts: Record<TaskStatus, number>;
+  total: number;
+  /** Completed share of all tasks, rounded down, so 100 means everything really is completed. */
+  percentCompleted: number;
+  running: RunningTask[];
+  blocked: StuckTask[];
+  failed: StuckTask[];
+  waiting: WaitingTask[];
+  workers: WorkerSummary[];
+  usage: UsageTotals;
+  /** Sum of the subtasks' credit budgets; null when no subtask has one. */
+  budget: number | null;
+  /** The latest updated_at/completed_at of any task or worker. */
+  lastUpdated: string | null;
+  /** Task ids in progress.json that the plan no longer has; not counted. */
+  unplanned: string[];
+}
+
+function msSince(timestamp: string | null | undefined, now: Date): number | null {
+  if (!timestamp) return null;
+  const at = Date.parse(timestamp);
+  return Number.isNaN(at) ? null : Math.max(0, now.getTime() - at);
+}
+
+function latest(a: string | null, b: string | null | undefined): string | null {
+  if (!b) return a;
+  if (a === null) return b;
+  return Date.parse(b) > Date.parse(a) ? b : a;
+}
+
+/**
+ * The tasks counted are the plan's (when there is a plan) or else every task in progress.json.
+ * Lists keep plan order; tasks known only to progress.json follow, sorted by id.
+ */
+export function pipelineSummary(plan: Plan | null, progress: ProgressFile, now: Date = new Date()): PipelineSummary {
+  const ids = plan ? plan.tasks.map((task) => task.id) : Object.keys(progress.tasks).sort();
+  const nameOf = (id: string): string | null => plan?.byId.get(id)?.name ?? null;
+  const stateOf = (id: string): TaskState => progress.tasks[id] ?? { status: "not_started" };
+  const counts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<TaskStatus, number>;
+  const running: RunningTask[] = [];
+  const blocked: StuckTask[] = [];
+  const failed: StuckTask[] = [];
+  for (const id of ids) {
+    const state = stateOf(id);
+    counts[state.status]++;
+    if (state.status === "in_progress") running.push(runningTask(id, nameOf(id), state, now));
+    const attempts = state.attempts?.length ?? 0;
+    if (state.status === "blocked") blocked.push({ id, name: nameOf(id), reason: state.reason ?? null, attempts });
+    if (state.status === "failed") failed.push({ id, name: nameOf(id), reason: state.error ?? state.reason ?? null, attempts });
+  }
+  let lastUpdated: string | null = null;
+  const usage: UsageTotals = { input_tokens: 0, output_tokens: 0, credits: 0 };
+  for (const state of Object.values(progress.tasks)) {
+    lastUpdated = latest(latest(lastUpdated, state.updated_at), state.completed_at);
+    usage.input_tokens += state.usage?.input_tokens ?? 0;
+    usage.output_tokens += state.usage?.output_tokens ?? 0;
+    usage.credits += state.usage?.credits ?? 0;
+  }
+  const workers = Object.entries(progress.workers ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([id, worker]): WorkerSummary => {
+      lastUpdated = latest(lastUpdated, worker.updated_at);
+      return {
+        id,
+        status: worker.status,
+        task: worker.task ?? null,
+        attempt: worker.attempt ?? null,
+        pid: worker.pid,
+        host: worker.host,
+        updatedAt: worker.updated_at,
+        ageMs: msSince(worker.updated_at, now),
+      };
+    });
+  const budgets = plan?.tasks.flatMap((task) => (task.budget === undefined ? [] : [task.budget])) ?? [];
+  const total = ids.length;
+  const known = new Set(ids);
+  return {
+    now: now.toISOString(),
+    counts,
+    total,
+    percentCompleted: total === 0 ? 0 : Math.floor((counts.completed / total) * 100),
+    running,
+    blocked,
+    failed,
+    waiting: plan ? waitingTasks(plan, stateOf) : [],
+    workers,
+    usage,
+    budget: budgets.length === 0 ? null : budgets.reduce((sum, budget) => sum + budget, 0),
+    lastUpdated,
+    unplanned: Object.keys(progress.tasks).filter((id) => !known.has(id)).sort(),
+  };
+}
+
+function runningTask(id: string, name: string | null, state: TaskState, now: Date): RunningTask {
+  return {
+    id,
+    name,
+    assignee: state.assignee ?? null,
+    attempt: state.attempt ?? null,
+    startedAt: state.started_at ?? null,
+    elapsedMs: msSince(state.started_at, now),
+    lastActivity: state.updated_at ?? null,
+    lastActivityAgoMs: msSince(state.updated_at, now),
+    percent: state.percent ?? null,
+    detail: state.detail ?? null,
+  };
+}
+
+/** not_started tasks that cannot start because a dep, direct or further down, is blocked or failed. */
+function waitingTasks(plan: Plan, stateOf: (id: string) => TaskState): WaitingTask[] {
+  const stuck = (id: string): boolean => ["blocked", "failed"].includes(stateOf(id).status);
+  const rootsOf = new Map<string, Set<string>>();
+  // In topological order every dep is resolved before its dependents: no recursion, so no stack limit on long chains.
+  for (const id of topoOrder(plan)) {
+    const roots = new Set<string>();
+    for (const dep of plan.byId.get(id)?.deps ?? []) {
+      if (stuck(dep)) roots.add(dep);
+      else if (stateOf(dep).status !== "completed") for (const root of rootsOf.get(dep) ?? []) roots.add(root);
+    }
+    rootsOf.set(id, roots);
+  }
+  const waiting: WaitingTask[] = [];
+  for (const task of plan.tasks) {
+    const roots = rootsOf.get(task.id);
+    if (stateOf(task.id).status !== "not_started" || !roots || roots.size === 0) continue;
+    waiting.push({ id: task.id, name: task.name, waitsOn: [...roots].sort((a, b) => (plan.byId.get(a)?.order ?? 0) - (plan.byId.get(b)?.order ?? 0)) });
+  }
+  return waiting;
+}

@@ -1,0 +1,44 @@
+// Reads .codex/features.json and returns the checked plan, or throws with every problem at once.
+import { CodexError, PlanError } from "../errors.js";
+import type { FeaturesFile } from "../schema/features.js";
+import type { CodexStore } from "../store/codex-store.js";
+import { parseJsonText } from "../util/json-text.js";
+import { checkPlan, formatPlanProblems } from "./check-plan.js";
+import { buildPlan, type Plan, type PlanTask } from "./plan.js";
+
+export type { Plan, PlanTask };
+
+/**
+ * The plan, validated. Throws InvalidFileError for a JSON syntax error (with line and column),
+ * PlanError listing every problem (schema, ids, deps, cycles) otherwise, and E_MISSING_FILE
+ * when there is no features.json.
+ */
+export async function loadPlan(store: CodexStore): Promise<Plan> {
+  const plan = await loadPlanIfPresent(store);
+  if (plan === null) {
+    throw new CodexError("E_MISSING_FILE", `${store.features.label} does not exist`, {
+      hint: 'Run `codex-lead init`, then write the plan or run `codex-lead plan "<goal>"`.',
+    });
+  }
+  return plan;
+}
+
+/** Like loadPlan, but null when features.json does not exist yet (e.g. status before any plan). */
+export async function loadPlanIfPresent(store: CodexStore): Promise<Plan | null> {
+  const text = await store.features.readText();
+  if (text === null) return null;
+  return planFromText(store, text);
+}
+
+/** Checks the text of features.json as loadPlan does, e.g. a person's edit before it is saved. */
+export function planFromText(store: CodexStore, text: string): Plan {
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) {
+    // The store's own parser words syntax errors (line, column, fix hint) the same way for every file.
+    store.features.parse(text);
+    throw new CodexError("E_INVALID_FILE", `${store.features.label} is not valid JSON`);
+  }
+  const problems = checkPlan(parsed.value);
+  if (problems.length > 0) throw new PlanError(store.features.label, formatPlanProblems(problems));
+  return buildPlan(parsed.value as FeaturesFile);
+}

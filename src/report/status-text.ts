@@ -1,0 +1,88 @@
+// `codex-lead status`: the pipeline summary as text for people, or as JSON for machines.
+import type { PipelineSummary } from "../ops/summary.js";
+import type { TaskStatus } from "../schema/common.js";
+import { formatDuration } from "../util/duration.js";
+
+export interface RenderOptions {
+  /** ANSI colours; the CLI turns them off for NO_COLOR and non-terminals. */
+  color: boolean;
+}
+
+const ANSI: Record<string, string> = { green: "32", yellow: "33", red: "31", cyan: "36", dim: "2", bold: "1" };
+
+const STATUS_LABEL: Record<TaskStatus, { text: string; color: string }> = {
+  completed: { text: "completed", color: "green" },
+  in_progress: { text: "in progress", color: "cyan" },
+  not_started: { text: "not started", color: "dim" },
+  blocked: { text: "blocked", color: "yellow" },
+  failed: { text: "failed", color: "red" },
+};
+const STATUS_ORDER: TaskStatus[] = ["completed", "in_progress", "not_started", "blocked", "failed"];
+
+function ago(ms: number | null): string {
+  return ms === null ? "never" : `${formatDuration(ms)} ago`;
+}
+
+function columns(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => `  ${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  ")}`.trimEnd());
+}
+
+export function renderStatus(summary: PipelineSummary, options: RenderOptions): string {
+  const paint = (color: string, text: string): string => (options.color ? `\u001b[${ANSI[color] ?? "0"}m${text}\u001b[0m` : text);
+  const counts = STATUS_ORDER.map((status) => {
+    const { text, color } = STATUS_LABEL[status];
+    const count = summary.counts[status];
+    return count === 0 ? `0 ${text}` : paint(color, `${count} ${text}`);
+  });
+  const lines = [`${summary.total} task${summary.total === 1 ? "" : "s"}, ${summary.percentCompleted}% completed: ${counts.join(", ")}`];
+  const block = (title: string, rows: string[][]): void => {
+    if (rows.length > 0) lines.push("", paint("bold", title), ...columns(rows));
+  };
+  block(
+    "Running",
+    summary.running.map((task) => [
+      task.id,
+      `attempt ${task.attempt ?? "?"} on ${task.assignee ?? "?"}`,
+      task.elapsedMs === null ? "running" : `running ${formatDuration(task.elapsedMs)}`,
+      task.percent === null ? "-" : `${task.percent}%`,
+      `last activity ${ago(task.lastActivityAgoMs)}`,
+      task.detail ?? "",
+    ]),
+  );
+  block("Blocked", summary.blocked.map((task) => [paint("yellow", task.id), task.reason ?? "no reason given"]));
+  block(
+    "Failed",
+    summary.failed.map((task) => [
+      paint("red", task.id),
+      `${task.reason ?? "no error recorded"}${task.attempts > 0 ? ` (after ${task.attempts} attempt${task.attempts === 1 ? "" : "s"})` : ""}`,
+    ]),
+  );
+  block("Waiting", summary.waiting.map((task) => [task.id, `waits on ${task.waitsOn.join(", ")}`]));
+  block(
+    "Workers",
+    summary.workers.map((worker) => [
+      worker.id,
+      worker.status,
+      worker.task ?? "-",
+      `pid ${worker.pid} on ${worker.host}`,
+      `last update ${ago(worker.ageMs)}`,
+    ]),
+  );
+  lines.push("", usageLine(summary));
+  if (summary.unplanned.length > 0) lines.push(`Not in the plan (ignored): ${summary.unplanned.join(", ")}`);
+  lines.push(`Last updated: ${summary.lastUpdated ?? "never"}`);
+  return `${lines.join("\n")}\n`;
+}
+
+function usageLine(summary: PipelineSummary): string {
+  const { input_tokens, output_tokens, credits } = summary.usage;
+  const budget = summary.budget === null ? "" : ` of a ${summary.budget}-credit budget`;
+  return `Usage: ${input_tokens} input tokens, ${output_tokens} output tokens, ${credits} credits${budget}`;
+}
+
+/** The summary for `status --json`: one JSON document, pretty-printed, with a trailing newline. */
+export function statusJson(summary: PipelineSummary): string {
+  return `${JSON.stringify(summary, null, 2)}\n`;
+}

@@ -1,0 +1,36 @@
+// The environment a subtask's agent runs with: who it is working for, and how to report back.
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { CodexPaths } from "../store/paths.js";
+import { inboxPath } from "../store/paths.js";
+import type { AttemptToken } from "./fence.js";
+
+const workerBin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "codex-worker.js");
+
+/** A `codex-worker` command on PATH for agents, pointing at this installation. */
+export async function ensureWorkerShim(paths: CodexPaths): Promise<string> {
+  const dir = path.join(paths.dir, "bin");
+  await mkdir(dir, { recursive: true });
+  const shim = path.join(dir, "codex-worker");
+  const body = `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(workerBin)} "$@"\n`;
+  await writeFile(shim, body, { mode: 0o755 });
+  return dir;
+}
+
+export function notesFile(paths: CodexPaths, token: AttemptToken): string {
+  return path.join(paths.dir, "notes", `${token.task}.a${token.attempt}.txt`);
+}
+
+export function agentEnv(paths: CodexPaths, token: AttemptToken, worktree: string, shimDir: string): Record<string, string> {
+  return {
+    CODEX_ROOT: paths.root,
+    CODEX_TASK: token.task,
+    CODEX_ATTEMPT: String(token.attempt),
+    CODEX_WORKER: token.worker,
+    CODEX_WORKTREE: worktree,
+    CODEX_INBOX: inboxPath(paths, token.task),
+    CODEX_NOTES_FILE: notesFile(paths, token),
+    PATH: `${shimDir}${path.delimiter}${process.env["PATH"] ?? ""}`,
+  };
+}

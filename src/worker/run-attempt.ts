@@ -1,0 +1,227 @@
+// One attempt of one subtask, start to hand-off: worktree, agent, heartbeats, inbox, commit, report.
+import { appendFile, mkdir } from "node:fs/promises";
+import path from "node:path";
+import { runShellAgent, type AgentOutcome } from "../agents/shell.js";
+import { commitAll, statusCount } from "../git/index.js";
+import { parseDuration } from "../util/duration.js";
+import { prepareWorktree } from "./worktree.js";
+import { loadPlan } from "../plan/load-plan.js";
+import type { Config } from "../schema/config.js";
+import type { InboxMessage } from "../schema/inbox.js";
+import type { CodexStore } from "../store/codex-store.js";
+import { agentEnv, ensureWorkerShim, notesFile } from "./agent-env.js";
+import { fencedTaskUpdate, type AttemptToken } from "./fence.js";
+
+export interface AttemptContext {
+  store: CodexStore;
+  config: Config;
+  heartbeatMs: number;
+  pollMs: number;
+  token: AttemptToken;
+  message: InboxMessage;
+  /** The integration commit to start from (the assignment's, else the task entry's). */
+  base: string | undefined;
+  stop: AbortSignal;
+  log: (line: string) => void;
+}
+
+type StopReason = "cancelled" | "withdrawn" | "stopping";
+
+export function workBranch(token: Pick<AttemptToken, "task" | "attempt">): string {
+  return `codex/work/${token.task}/a${token.attempt}`;
+}
+
+export async function runAttempt(context: AttemptContext): Promise<void> {
+  const { store, token, log } = context;
+  await ack(store, token, [context.message.id]);
+  const failEarly = (error: string) => handOff(context, { outcome: "failed", error });
+
+  let subtask;
+  try {
+    subtask = (await loadPlan(store)).byId.get(token.task);
+  } catch (error: unknown) {
+    return failEarly(`could not read the plan: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!subtask) return failEarly(`subtask ${token.task} is no longer in features.json`);
+  const agent = subtask.agent ?? context.config.agent;
+  if (agent !== "shell") return failEarly(`agent "${agent}" is not available in this version; use "shell"`);
+  if (!subtask.command) return failEarly(`subtask ${token.task} has no "command" for the shell agent`);
+  const base = context.base;
+  if (!base) return failEarly("the assignment names no base commit");
+
+  const worktree = path.join(store.paths.worktrees, token.worker);
+  const branch = workBranch(token);
+  try {
+    await prepareWorktree(store.paths.root, worktree, branch, base);
+  } catch (error: unknown) {
+    return failEarly(`could not prepare worktree ${worktree}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const started = await fencedTaskUpdate(store, token, "start", (task, progress) => {
+    const now = new Date().toISOString();
+    task.detail = "working";
+    task.branch = branch;
+    task.worktree = worktree;
+    task.updated_at = now;
+    const me = progress.workers?.[token.worker];
+    if (me) {
+      me.status = "busy";
+      me.worktree = worktree;
+      me.updated_at = now;
+    }
+  });
+  if (!started.applied) return;
+
+  const shimDir = await ensureWorkerShim(store.paths);
+  await mkdir(path.dirname(notesFile(store.paths, token)), { recursive: true });
+  const agentStop = new AbortController();
+  let stopReason: StopReason | undefined;
+  const stopAgent = (reason: StopReason) => {
+    stopReason ??= reason;
+    agentStop.abort();
+  };
+  const onOuterStop = () => stopAgent("stopping");
+  context.stop.addEventListener("abort", onOuterStop);
+  if (context.stop.aborted) stopAgent("stopping");
+
+  // Heartbeats renew the lease and double as a fence check; the inbox is read on the same beat.
+  let beating = true;
+  const beats = (async () => {
+    while (beating) {
+      await new Promise((resolve) => setTimeout(resolve, context.heartbeatMs));
+      if (!beating) break;
+      try {
+        const fence = await fencedTaskUpdate(store, token, "heartbeat", (task, progress) => {
+          const now = new Date().toISOString();
+          task.updated_at = now;
+          const me = progress.workers?.[token.worker];
+          if (me) me.updated_at = now;
+        });
+        if (!fence.applied) stopAgent("withdrawn");
+        await readInbox(context, stopAgent);
+      } catch (error: unknown) {
+        log(`heartbeat: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  })();
+
+  let outcome: AgentOutcome;
+  try {
+    await readInbox(context, stopAgent);
+    outcome = await runShellAgent({
+      command: subtask.command,
+      cwd: worktree,
+      env: agentEnv(store.paths, token, worktree, shimDir),
+      timeoutMs: subtask.timeout !== undefined ? parseDuration(subtask.timeout, `${token.task}.timeout`) : context.config.taskTimeoutMs,
+      signal: agentStop.signal,
+      onSpawn: (pid) => {
+        void store.progress
+          .update((progress) => {
+            const me = progress.workers?.[token.worker];
+            if (me && me.task === token.task && me.attempt === token.attempt) me.agent_pid = pid;
+          })
+          .catch(() => undefined);
+      },
+    });
+  } finally {
+    beating = false;
+    context.stop.removeEventListener("abort", onOuterStop);
+    await beats;
+  }
+
+  const trailers = { Task: token.task, Attempt: String(token.attempt), Worker: token.worker };
+  if (!outcome.ok) {
+    await keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (${stopReason ?? outcome.reason})`);
+    if (stopReason) {
+      log(`attempt ${token.attempt} of ${token.task} stopped: ${stopReason}`);
+      return;
+    }
+    return handOff(context, { outcome: "failed", error: outcome.message });
+  }
+  if (context.config.reviewCommand) {
+    const review = await runShellAgent({
+      command: context.config.reviewCommand,
+      cwd: worktree,
+      env: agentEnv(store.paths, token, worktree, shimDir),
+      timeoutMs: context.config.taskTimeoutMs,
+      signal: agentStop.signal,
+    });
+    if (!review.ok) {
+      await keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (review failed)`);
+      const { sendMessage } = await import("../ops/inbox.js");
+      await sendMessage(store, token.task, { kind: "feedback", from: "review", text: `review failed: ${review.message}` });
+      return handOff(context, { outcome: "failed", error: `review gate failed: ${review.message}` });
+    }
+  }
+  let commit: string;
+  try {
+    commit = await commitAll(worktree, { message: `${token.task}: ${subtask.name}`, trailers, allowEmpty: true });
+  } catch (error: unknown) {
+    return handOff(context, { outcome: "failed", error: `commit failed: ${error instanceof Error ? error.message : String(error)}` });
+  }
+  await handOff(context, { outcome: "succeeded", commit });
+}
+
+/** Work that is not handed off is committed on the attempt's branch, so nothing is lost. */
+async function keepWork(context: AttemptContext, worktree: string, trailers: Record<string, string>, message: string): Promise<void> {
+  try {
+    const { uncommitted } = await statusCount(worktree);
+    if (uncommitted > 0) await commitAll(worktree, { message, trailers: { ...trailers, "Codex-WIP": "true" }, allowEmpty: false });
+  } catch (error: unknown) {
+    context.log(`could not commit leftover work in ${worktree}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+async function handOff(
+  context: AttemptContext,
+  result: { outcome: "succeeded"; commit: string } | { outcome: "failed"; error: string },
+): Promise<void> {
+  const { store, token } = context;
+  const fence = await fencedTaskUpdate(store, token, `hand-off (${result.outcome})`, (task) => {
+    const now = new Date().toISOString();
+    task.handoff = { attempt: token.attempt, at: now, ...result };
+    task.updated_at = now;
+    task.detail = result.outcome === "succeeded" ? "done; waiting for the lead to merge" : `failed: ${result.error}`;
+    if (result.outcome === "succeeded") task.percent = 100;
+  });
+  if (fence.applied) {
+    await store.event({
+      type: "attempt.handoff",
+      task: token.task,
+      attempt: token.attempt,
+      worker: token.worker,
+      reason: result.outcome === "failed" ? result.error : undefined,
+      data: result.outcome === "succeeded" ? { commit: result.commit } : { outcome: "failed" },
+    });
+  }
+}
+
+async function ack(store: CodexStore, token: AttemptToken, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await store.inbox(token.task).update((inbox) => {
+    const now = new Date().toISOString();
+    for (const message of inbox.messages) {
+      if (ids.includes(message.id) && !message.acked_at) {
+        message.acked_at = now;
+        message.acked_by = token.worker;
+      }
+    }
+  });
+}
+
+/** Cancel stops the agent; notes and feedback are appended to the notes file the agent can read. */
+async function readInbox(context: AttemptContext, stopAgent: (reason: StopReason) => void): Promise<void> {
+  const { store, token } = context;
+  const inbox = await store.inbox(token.task).read();
+  const pending = inbox.messages.filter((m) => !m.acked_at && m.kind !== "assignment");
+  if (pending.length === 0) return;
+  const notes: string[] = [];
+  for (const message of pending) {
+    if (message.kind === "cancel") {
+      if (message.attempt === undefined || message.attempt === token.attempt) stopAgent("cancelled");
+      continue;
+    }
+    notes.push(`[${message.created_at}] ${message.kind} from ${message.from ?? "someone"}: ${message.text ?? ""}\n`);
+  }
+  if (notes.length > 0) await appendFile(notesFile(store.paths, token), notes.join(""));
+  await ack(store, token, pending.filter((m) => m.kind !== "cancel" || m.attempt === undefined || m.attempt === token.attempt).map((m) => m.id));
+}
