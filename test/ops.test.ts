@@ -265,7 +265,8 @@ describe("initRepo", () => {
     const result = await initRepo(root, { example: true });
     for (const name of entries) {
       const target = name.endsWith(".json") ? path.join(root, ".codex", name) : path.join(root, name);
-      expect(existsSync(target)).toBe(true);
+      if (name.endsWith(".json")) expect(readFileSync(target, "utf8")).toBe(readFileSync(path.join(example, name), "utf8"));
+      else expect(existsSync(target)).toBe(true);
     }
     const again = await initRepo(root, { example: true });
     expect(again.created).toEqual([]);

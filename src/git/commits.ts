@@ -27,11 +27,10 @@ function trailerArgs(trailers: Trailers): string[] {
 export async function withTrailers(cwd: string, message: string, trailers: Trailers): Promise<string> {
   const args = trailerArgs(trailers);
   if (args.length === 0) return message;
-  // A one-paragraph message whose subject has a colon ("core-add: Add function") looks like a trailer block
-  // to interpret-trailers, which would glue the trailers onto the subject: give it a body paragraph first.
-  const paragraphs = message.trim().split(/\n\s*\n/);
-  const body = paragraphs.length === 1 ? `${message.trim()}\n\n(codex-crew)\n` : message;
-  return (await runGit(cwd, ["interpret-trailers", ...args], { input: body })).stdout;
+  // Without a final newline, interpret-trailers reads a subject with a colon ("core-add: Add function") as
+  // a trailer and glues the trailers onto it; with one, the subject stays the subject and a blank line follows.
+  const input = message.endsWith("\n") ? message : `${message}\n`;
+  return (await runGit(cwd, ["interpret-trailers", ...args], { input })).stdout;
 }
 
 export interface CommitAllOptions {

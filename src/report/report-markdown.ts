@@ -31,7 +31,8 @@ function inProgressNote(state: TaskState): string {
 
 /**
  * Completed (✓), In Progress (→) and Remaining (○; not_started, blocked and failed tasks, the
- * latter two marked) list every task once, in plan order; Blockers gives the reasons.
+ * latter two marked) list every task once, in plan order; Blockers gives the reasons (blocked and
+ * failed tasks in plan order, then the tasks waiting on them).
  * "Last updated" is the latest change in progress.json, or `now` when nothing happened yet.
  */
 export function renderReport(plan: Plan, progress: ProgressFile, now: Date = new Date()): string {
@@ -53,9 +54,12 @@ export function renderReport(plan: Plan, progress: ProgressFile, now: Date = new
     "### Blockers",
     "",
   ];
+  const stuck = [
+    ...summary.blocked.map((task) => ({ task, line: `- \`${task.id}\` blocked: ${task.reason ?? "no reason given"}` })),
+    ...summary.failed.map((task) => ({ task, line: `- \`${task.id}\` failed: ${task.reason ?? "no error recorded"}` })),
+  ].sort((a, b) => (plan.byId.get(a.task.id)?.order ?? 0) - (plan.byId.get(b.task.id)?.order ?? 0));
   const blockers = [
-    ...summary.blocked.map((task) => `- \`${task.id}\` blocked: ${task.reason ?? "no reason given"}`),
-    ...summary.failed.map((task) => `- \`${task.id}\` failed: ${task.reason ?? "no error recorded"}`),
+    ...stuck.map((entry) => entry.line),
     ...summary.waiting.map((task) => `- \`${task.id}\` waits on ${task.waitsOn.map((id) => `\`${id}\``).join(", ")}`),
   ];
   lines.push(...(blockers.length === 0 ? ["None"] : blockers), "");

@@ -14,7 +14,10 @@ export function registerInit(program: Command, ctx: CliContext): void {
       const result = await initRepo(root, { example: options.example === true });
       const show = (file: string): string => (path.isAbsolute(file) ? path.relative(root, file) || file : file);
       for (const file of result.created) ctx.output.say(`created ${show(file)}`);
-      for (const file of result.kept) ctx.output.say(ctx.output.style.dim(`kept    ${show(file)} (already there)`));
+      // Folders that exist already are not news; files a person may have written are.
+      const keptFiles = result.kept.map(show).filter((file) => !file.endsWith("/"));
+      if (result.created.length === 0) ctx.output.say(`already set up: ${keptFiles.length} files kept as they are`);
+      else for (const file of keptFiles) ctx.output.say(ctx.output.style.dim(`kept    ${file} (already there)`));
       ctx.output.say(
         options.example
           ? "next: run `codex-lead validate`, then `codex-lead run`"

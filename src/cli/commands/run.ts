@@ -2,7 +2,9 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { CodexError, ExitCode, errnoCode } from "../../errors.js";
 import { tryParseDuration } from "../../util/duration.js";
+import type { RunEvent } from "../../lead/run-events.js";
 import type { CliContext } from "../context.js";
+import { createRunDisplay } from "../run-display.js";
 
 export interface RunLeadOptions {
   root: string;
@@ -10,11 +12,10 @@ export interface RunLeadOptions {
   stallTimeout?: number;
   heartbeat?: number;
   maxAttempts?: number;
-  json: boolean;
 }
 
 interface RunLeadModule {
-  runLead(options: RunLeadOptions): Promise<unknown>;
+  runLead(options: RunLeadOptions & { onEvent: (event: RunEvent) => void; signal: AbortSignal }): Promise<unknown>;
 }
 
 function positiveInt(value: string): number {
@@ -68,14 +69,28 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .action(async (options: { workers?: number; stallTimeout?: number; heartbeat?: number; maxAttempts?: number; json?: boolean }) => {
       const root = await ctx.root();
       const { runLead } = await loadEngine();
-      const result = await runLead({
-        root,
-        ...(options.workers === undefined ? {} : { workers: options.workers }),
-        ...(options.stallTimeout === undefined ? {} : { stallTimeout: options.stallTimeout }),
-        ...(options.heartbeat === undefined ? {} : { heartbeat: options.heartbeat }),
-        ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
-        json: options.json === true,
-      });
-      ctx.exitCode = exitCodeOf(result);
+      const mode = options.json === true ? "json" : ctx.output.stderr.isTTY === true ? "tty" : "plain";
+      const display = createRunDisplay(ctx.output, mode);
+      // SIGINT/SIGTERM stop the workers cleanly; the run then ends with exit code 130.
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      try {
+        const result = await runLead({
+          root,
+          ...(options.workers === undefined ? {} : { workers: options.workers }),
+          ...(options.stallTimeout === undefined ? {} : { stallTimeout: options.stallTimeout }),
+          ...(options.heartbeat === undefined ? {} : { heartbeat: options.heartbeat }),
+          ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+          onEvent: (event) => display.onEvent(event),
+          signal: stop.signal,
+        });
+        ctx.exitCode = exitCodeOf(result);
+      } finally {
+        display.close();
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
     });
 }
