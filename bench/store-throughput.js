@@ -1,5 +1,6 @@
 // Benchmark: locked state transitions per second on .codex/progress.json vs SQLite (WAL), and `status` on a 10,000-task file.
 // Run after `npx tsc -p .` with: node bench/store-throughput.js [--tasks 100] [--tx 1600] [--writers 1,4,16] [--quick]
+// `--race <saves>` instead measures how often a person's unlocked save (every 30-60 ms) is lost to the residual race.
 // It starts its own writer processes (this same script with --child) and prints a table; figures go to bench/README-store.md.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -233,7 +234,50 @@ async function statusBench(work) {
   };
 }
 
+/** A person saving `saves` times (30-60 ms apart, editor-style or in place) while `writers` processes increment a counter. */
+async function raceRound(work, mode, saves, writers) {
+  const dir = mkdtempSync(path.join(work, `race-${mode}-`));
+  const file = path.join(dir, "counter.json");
+  const stop = path.join(dir, "stop");
+  writeFileSync(file, '{\n  "count": 0\n}\n');
+  const fixture = (name) => path.join(repoRoot, "test", "fixtures", name);
+  const run = (script, args) =>
+    new Promise((resolve, reject) => {
+      const proc = spawn(process.execPath, [fixture(script), ...args.map(String)], { stdio: ["ignore", "pipe", "inherit"] });
+      let out = "";
+      proc.stdout.setEncoding("utf8").on("data", (chunk) => (out += chunk));
+      proc.on("close", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").pop())) : reject(new Error(`${script} exited ${code}`))));
+    });
+  const writerRuns = Array.from({ length: writers }, () => run("store-counter.mjs", [file, 0, "-", stop, "wait-invalid"]));
+  const person = await run("store-person.mjs", [file, mode, saves, 30, 60]);
+  writeFileSync(stop, "stop\n");
+  const results = await Promise.all(writerRuns);
+  const final = JSON.parse(readFileSync(file, "utf8"));
+  let lost = 0;
+  for (let i = 1; i <= saves; i++) if (final.person?.[`s${i}`] !== i) lost++;
+  const ours = results.reduce((sum, r) => sum + r.done, 0);
+  const reapplied = results.reduce((sum, r) => sum + r.concurrentEdits, 0);
+  return { mode, saves: person.saves, lost, ours, reapplied, seconds: person.ms / 1000 };
+}
+
 async function main() {
+  const raceSaves = Number(arg("race", "0"));
+  if (raceSaves > 0) {
+    const work = mkdtempSync(path.join(os.tmpdir(), "codex-race-"));
+    try {
+      const writers = Number(arg("race-writers", "4"));
+      const rows = [];
+      for (const mode of ["editor", "inplace"]) {
+        const r = await raceRound(work, mode, raceSaves, writers);
+        rows.push([r.mode, r.saves, r.lost, r.ours, (r.ours / r.seconds).toFixed(0), r.reapplied]);
+      }
+      console.log(`person saves every 30-60 ms while ${writers} writer processes increment without pause`);
+      console.log(table(rows, ["person saves", "saves", "lost", "our writes", "our writes/s", "re-applied on top"]));
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+    return;
+  }
   const quick = process.argv.includes("--quick");
   const tasks = Number(arg("tasks", "100"));
   const total = Number(arg("tx", quick ? "400" : "1600"));

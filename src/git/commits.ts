@@ -23,14 +23,16 @@ function trailerArgs(trailers: Trailers): string[] {
   return args;
 }
 
-/** `message` with `trailers` added to its trailer block, the way `git commit --trailer` does it. */
-export async function withTrailers(cwd: string, message: string, trailers: Trailers): Promise<string> {
+/**
+ * `message` followed by a blank line and one `Key: value` line per trailer. Composed here rather than by
+ * `git interpret-trailers`: that costs a process per commit, and it glues trailers onto a one-line subject
+ * that itself looks like a trailer ("core-add: Add function").
+ */
+export async function withTrailers(_cwd: string, message: string, trailers: Trailers): Promise<string> {
   const args = trailerArgs(trailers);
   if (args.length === 0) return message;
-  // Without a final newline, interpret-trailers reads a subject with a colon ("core-add: Add function") as
-  // a trailer and glues the trailers onto it; with one, the subject stays the subject and a blank line follows.
-  const input = message.endsWith("\n") ? message : `${message}\n`;
-  return (await runGit(cwd, ["interpret-trailers", ...args], { input })).stdout;
+  const lines = args.filter((_, index) => index % 2 === 1);
+  return `${message.trimEnd()}\n\n${lines.join("\n")}\n`;
 }
 
 export interface CommitAllOptions {

@@ -90,6 +90,8 @@ class Lead {
   private plan: Plan | undefined;
   private lastMirror = 0;
   private wake: (() => void) | undefined;
+  /** Integration head as last seen; only this lead moves it, and every move is a compare-and-swap anyway. */
+  private integrationHead: string | undefined;
 
   constructor(
     private readonly store: CodexStore,
@@ -265,7 +267,7 @@ class Lead {
       await this.endAttempt(id, attempt, worker, "failed", handoff.error ?? "the agent failed");
       return;
     }
-    const result = await integrate({ root: this.store.paths.root, integrationBranch: this.config.integrationBranch, task: id, attempt, commit: handoff.commit });
+    const result = await integrate({ root: this.store.paths.root, integrationBranch: this.config.integrationBranch, task: id, attempt, commit: handoff.commit, head: this.integrationHead });
     if (!result.ok) {
       if (result.kind === "conflict") {
         const files = result.conflicts.join(", ");
@@ -281,6 +283,7 @@ class Lead {
       }
       return;
     }
+    this.integrationHead = result.head;
     const now = new Date();
     let applied = false;
     let startedAt: string | null | undefined;
@@ -395,7 +398,7 @@ class Lead {
 
   private async assign(plan: Plan, id: string, workerId: string): Promise<void> {
     const root = this.store.paths.root;
-    const base = await headOf(root, `refs/heads/${this.config.integrationBranch}`);
+    const base = (this.integrationHead ??= await headOf(root, `refs/heads/${this.config.integrationBranch}`));
     const current = (await this.store.progress.read()).tasks[id];
     const attempt = (current?.attempt ?? 0) + 1;
     const { sendMessage } = await import("../ops/inbox.js");

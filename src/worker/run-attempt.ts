@@ -85,9 +85,17 @@ export async function runAttempt(context: AttemptContext): Promise<void> {
 
   // Heartbeats renew the lease and double as a fence check; the inbox is read on the same beat.
   let beating = true;
+  let wakeBeats: (() => void) | undefined;
   const beats = (async () => {
     while (beating) {
-      await new Promise((resolve) => setTimeout(resolve, context.heartbeatMs));
+      // Woken early when the agent ends, so the hand-off never waits out a heartbeat interval.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, context.heartbeatMs);
+        wakeBeats = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
       if (!beating) break;
       try {
         const fence = await fencedTaskUpdate(store, token, "heartbeat", (task, progress) => {
@@ -124,6 +132,7 @@ export async function runAttempt(context: AttemptContext): Promise<void> {
     });
   } finally {
     beating = false;
+    wakeBeats?.();
     context.stop.removeEventListener("abort", onOuterStop);
     await beats;
   }
@@ -176,8 +185,13 @@ async function handOff(
   result: { outcome: "succeeded"; commit: string } | { outcome: "failed"; error: string },
 ): Promise<void> {
   const { store, token } = context;
-  const fence = await fencedTaskUpdate(store, token, `hand-off (${result.outcome})`, (task) => {
+  const fence = await fencedTaskUpdate(store, token, `hand-off (${result.outcome})`, (task, progress) => {
     const now = new Date().toISOString();
+    // Free for the next assignment in the same write: the lead need not wait for another round trip.
+    const me = progress.workers?.[token.worker];
+    if (me && me.task === token.task && me.attempt === token.attempt) {
+      Object.assign(me, { status: "idle", task: null, attempt: null, agent_pid: null, updated_at: now });
+    }
     task.handoff = { attempt: token.attempt, at: now, ...result };
     task.updated_at = now;
     task.detail = result.outcome === "succeeded" ? "done; waiting for the lead to merge" : `failed: ${result.error}`;

@@ -1,13 +1,17 @@
 // codex-worker: registers in progress.json, takes assignments from its task's inbox, runs the agent in its own
 // worktree, heartbeats, and hands the finished attempt (a commit with trailers) to the lead.
+import { readFile } from "node:fs/promises";
 import os from "node:os";
+import path from "node:path";
 import { InvalidFileError } from "../errors.js";
 import { isProcessAlive } from "../agents/shell.js";
 import { resolveConfig, type Config } from "../schema/config.js";
 import type { InboxMessage } from "../schema/inbox.js";
+import type { ProgressFile } from "../schema/progress.js";
 import { CodexStore } from "../store/codex-store.js";
 import { runAttempt } from "./run-attempt.js";
 import type { AttemptToken } from "./fence.js";
+import { Wake } from "./wake.js";
 
 export interface WorkerOptions {
   root: string;
@@ -20,7 +24,11 @@ export interface WorkerOptions {
   log?: (line: string) => void;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+interface Assignment {
+  token: AttemptToken;
+  message: InboxMessage;
+  base: string | undefined;
+}
 
 export async function runWorker(options: WorkerOptions): Promise<number> {
   const store = new CodexStore(options.root);
@@ -28,54 +36,59 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
   const log = options.log ?? ((line: string) => process.stderr.write(`[${id}] ${line}\n`));
   let config: Config = resolveConfig(await store.config.read());
   const heartbeatMs = options.heartbeatMs ?? config.heartbeatMs;
-  const pollMs = Math.max(20, Math.min(200, Math.floor(heartbeatMs / 2)));
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+  const wake = new Wake(store.paths.dir);
+  stop.signal.addEventListener("abort", () => wake.poke());
 
   await register(store, id, options.leadPid);
   await store.event({ type: "worker.started", worker: id, data: { pid: process.pid, host: os.hostname() } });
-  let lastBeat = Date.now();
+  let lastBeat = 0;
   let attempts = 0;
+  let hintUntil = 0;
   try {
     while (!stop.signal.aborted) {
-      let assignment: { token: AttemptToken; message: InboxMessage; base: string | undefined } | undefined;
-      try {
-        const progress = await store.progress.read();
-        const me = progress.workers?.[id];
-        if (!me) {
-          // A person removed our entry: register again rather than work invisibly.
-          await register(store, id, options.leadPid);
+      // Idle, progress.json is read only on our heartbeat or when an inbox got an assignment for us:
+      // with many workers and a large file, re-reading it on every change would cost more than the work.
+      const changed = wake.takeChanged();
+      // The lead writes the assignment message before progress.json: after a hint, watch progress.json too.
+      if (await assignmentHinted(store, id, changed)) hintUntil = Date.now() + 5000;
+      const hinted = hintUntil > Date.now() && (changed.length === 0 || changed.includes(store.paths.progress) || changed.some((f) => f.startsWith(store.paths.inboxDir)));
+      let assignment: Assignment | undefined;
+      if (hinted || Date.now() - lastBeat >= heartbeatMs) {
+        let progress: ProgressFile;
+        try {
+          progress = await heartbeat(store, id, options.leadPid);
+          lastBeat = Date.now();
+        } catch (error: unknown) {
+          if (!(error instanceof InvalidFileError)) throw error;
+          log(`waiting: ${error.message}`);
+          await wake.wait(Math.max(heartbeatMs, 500));
           continue;
         }
-        if (me.status === "stopping") break;
-        if (me.task && me.attempt) {
+        const me = progress.workers?.[id];
+        if (me?.status === "stopping") break;
+        if (me?.task && me.attempt) {
           const token = { task: me.task, attempt: me.attempt, worker: id };
           const task = progress.tasks[me.task];
           if (task?.status === "in_progress" && task.assignee === id && task.attempt === me.attempt) {
             const inbox = await store.inbox(me.task).read();
-            const message = inbox.messages.findLast(
-              (m) => m.kind === "assignment" && m.attempt === me.attempt && m.worker === id,
-            );
+            const message = inbox.messages.findLast((m) => m.kind === "assignment" && m.attempt === me.attempt && m.worker === id);
             if (message) assignment = { token, message, base: message.base ?? task.base };
+            hintUntil = 0;
           } else {
             // The assignment was withdrawn (blocked, cancelled, reassigned) before we started: go idle.
             await setIdle(store, id, token);
           }
         }
-      } catch (error) {
-        if (!(error instanceof InvalidFileError)) throw error;
-        log(`waiting: ${error.message}`);
-        await sleep(Math.max(pollMs, 500));
-        continue;
       }
       if (assignment) {
         config = resolveConfig(await store.config.read().catch(() => undefined));
         attempts++;
-        await runAttempt({ store, config, heartbeatMs, pollMs, token: assignment.token, message: assignment.message, base: assignment.base, stop: stop.signal, log });
+        await runAttempt({ store, config, heartbeatMs, pollMs: heartbeatMs, token: assignment.token, message: assignment.message, base: assignment.base, stop: stop.signal, log });
         await setIdle(store, id, assignment.token);
-        lastBeat = Date.now();
         if (options.once && attempts >= 1) break;
         continue;
       }
@@ -83,19 +96,27 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
         log(`lead ${options.leadPid} is gone and nothing is assigned: exiting`);
         break;
       }
-      if (Date.now() - lastBeat >= heartbeatMs) {
-        await heartbeat(store, id);
-        lastBeat = Date.now();
-      }
-      await sleep(pollMs);
+      await wake.wait(Math.max(10, heartbeatMs - (Date.now() - lastBeat)));
     }
   } finally {
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);
+    await wake.close();
     await deregister(store, id).catch(() => undefined);
     await store.event({ type: "worker.exited", worker: id }).catch(() => undefined);
   }
   return 0;
+}
+
+/** Whether a changed inbox file holds an unacknowledged assignment for this worker. */
+async function assignmentHinted(store: CodexStore, id: string, changed: string[]): Promise<boolean> {
+  for (const file of changed) {
+    if (path.dirname(file) !== store.paths.inboxDir || !file.endsWith(".json")) continue;
+    const text = await readFile(file, "utf8").catch(() => "");
+    // A cheap textual test first; the real check is against progress.json.
+    if (text.includes(`"worker": "${id}"`) && text.includes('"assignment"')) return true;
+  }
+  return false;
 }
 
 async function register(store: CodexStore, id: string, leadPid: number | undefined): Promise<void> {
@@ -116,15 +137,16 @@ async function register(store: CodexStore, id: string, leadPid: number | undefin
   });
 }
 
-async function heartbeat(store: CodexStore, id: string): Promise<void> {
-  await store.progress
-    .update((progress) => {
-      const me = progress.workers?.[id];
-      if (me) me.updated_at = new Date().toISOString();
-    })
-    .catch((error: unknown) => {
-      if (!(error instanceof InvalidFileError)) throw error;
-    });
+/** Renews our lease (re-registering if a person removed our entry) and returns what the file says now. */
+async function heartbeat(store: CodexStore, id: string, leadPid: number | undefined): Promise<ProgressFile> {
+  const { value } = await store.progress.update((progress) => {
+    const now = new Date().toISOString();
+    progress.workers ??= {};
+    const me = progress.workers[id];
+    if (me) me.updated_at = now;
+    else progress.workers[id] = { status: "idle", task: null, attempt: null, pid: process.pid, host: os.hostname(), started_at: now, updated_at: now, lead_pid: leadPid ?? null };
+  });
+  return value;
 }
 
 /** Back to idle, but only if our entry still points at this attempt (the lead may have moved on). */

@@ -1,21 +1,14 @@
 // `codex-lead run`: the main job. The engine (src/lead/run-lead.ts) is loaded only when this command runs.
 import { InvalidArgumentError, type Command } from "commander";
-import { CodexError, ExitCode, errnoCode } from "../../errors.js";
 import { tryParseDuration } from "../../util/duration.js";
-import type { RunEvent } from "../../lead/run-events.js";
 import type { CliContext } from "../context.js";
-import { createRunDisplay } from "../run-display.js";
 
-export interface RunLeadOptions {
-  root: string;
+interface RunOptions {
   workers?: number;
   stallTimeout?: number;
   heartbeat?: number;
   maxAttempts?: number;
-}
-
-interface RunLeadModule {
-  runLead(options: RunLeadOptions & { onEvent: (event: RunEvent) => void; signal: AbortSignal }): Promise<unknown>;
+  json?: boolean;
 }
 
 function positiveInt(value: string): number {
@@ -30,33 +23,6 @@ function duration(value: string): number {
   return ms;
 }
 
-/** The exit code the engine's result asks for: a number, or an object with exitCode; anything else counts as success. */
-function exitCodeOf(result: unknown): number {
-  if (typeof result === "number") return result;
-  if (result !== null && typeof result === "object" && typeof (result as { exitCode?: unknown }).exitCode === "number") {
-    return (result as { exitCode: number }).exitCode;
-  }
-  return ExitCode.ok;
-}
-
-// A variable specifier: the engine is built separately and may not exist in every build.
-const ENGINE = "../../lead/run-lead.js";
-
-async function loadEngine(): Promise<RunLeadModule> {
-  try {
-    return (await import(ENGINE)) as RunLeadModule;
-  } catch (error) {
-    if (errnoCode(error) === "ERR_MODULE_NOT_FOUND" && String((error as Error).message).includes("run-lead")) {
-      throw new CodexError("E_NO_ENGINE", "the run engine is not part of this build", {
-        cause: error,
-        exitCode: ExitCode.internal,
-        hint: "Rebuild with `npm run build`; until then use `codex-lead validate` and `codex-lead status`.",
-      });
-    }
-    throw error;
-  }
-}
-
 export function registerRun(program: Command, ctx: CliContext): void {
   program
     .command("run")
@@ -66,14 +32,19 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option("--heartbeat <duration>", "how often workers renew their lease (e.g. 2s)", duration)
     .option("--max-attempts <n>", "attempts per subtask before it fails", positiveInt)
     .option("--json", "NDJSON events on stdout instead of the progress line")
-    .action(async (options: { workers?: number; stallTimeout?: number; heartbeat?: number; maxAttempts?: number; json?: boolean }) => {
+    .action(async (options: RunOptions) => {
       const root = await ctx.root();
-      const { runLead } = await loadEngine();
-      const mode = options.json === true ? "json" : ctx.output.stderr.isTTY === true ? "tty" : "plain";
-      const display = createRunDisplay(ctx.output, mode);
-      // SIGINT/SIGTERM stop the workers cleanly; the run then ends with exit code 130.
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
+      // Loaded here, not at start-up: the engine is big and the other commands never need it.
+      const [{ runLead }, { createRunDisplay }] = await Promise.all([import("../../lead/run-lead.js"), import("../run-display.js")]);
+      const display = createRunDisplay(ctx.output, options.json ? "json" : ctx.output.stderr.isTTY === true ? "tty" : "plain");
+      const controller = new AbortController();
+      const onSignal = (): void => {
+        // The first Ctrl-C stops the run cleanly; remove the handlers so a second one ends the process at once.
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+        if (!options.json) ctx.output.say("\nstopping: workers are told to stop, their work stays on their branches (Ctrl-C again to quit now)");
+        controller.abort();
+      };
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       try {
@@ -84,9 +55,9 @@ export function registerRun(program: Command, ctx: CliContext): void {
           ...(options.heartbeat === undefined ? {} : { heartbeat: options.heartbeat }),
           ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
           onEvent: (event) => display.onEvent(event),
-          signal: stop.signal,
+          signal: controller.signal,
         });
-        ctx.exitCode = exitCodeOf(result);
+        ctx.exitCode = result.exitCode;
       } finally {
         display.close();
         process.off("SIGINT", onSignal);

@@ -1,0 +1,56 @@
+// Shared helpers for the benchmarks: temp git repos, plans, timing, medians.
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const leadBin = path.join(repoRoot, "bin", "codex-lead.js");
+
+const made = [];
+process.on("exit", () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+export function git(cwd, args) {
+  return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+}
+
+export function tempRepo(prefix = "codex-bench-") {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  git(dir, ["init", "-q", "-b", "main"]);
+  git(dir, ["config", "user.email", "bench@example.com"]);
+  git(dir, ["config", "user.name", "Bench"]);
+  git(dir, ["config", "commit.gpgsign", "false"]);
+  writeFileSync(path.join(dir, "README.md"), "bench\n");
+  git(dir, ["add", "-A"]);
+  git(dir, ["commit", "-q", "-m", "initial"]);
+  mkdirSync(path.join(dir, ".codex"), { recursive: true });
+  return dir;
+}
+
+export function writePlan(dir, subtasks, config = {}) {
+  const features = { features: [{ id: "bench", feature: "Benchmark", subtasks }] };
+  writeFileSync(path.join(dir, ".codex", "features.json"), `${JSON.stringify(features, null, 2)}\n`);
+  writeFileSync(path.join(dir, ".codex", "config.json"), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+export function runLeadProcess(dir, args = [], options = {}) {
+  return spawn(process.execPath, [leadBin, "run", "--json", ...args], {
+    cwd: dir,
+    stdio: ["ignore", "pipe", options.stderr ?? "ignore"],
+    detached: true,
+  });
+}
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export function fmt(n, digits = 1) {
+  return Number(n).toFixed(digits);
+}

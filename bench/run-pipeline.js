@@ -1,0 +1,55 @@
+// Benchmark (a): N trivial subtasks (each writes one file) through the whole pipeline with W workers,
+// against a bare serial shell loop doing the same git work (write, add, commit, tag) per subtask.
+// Usage: node bench/run-pipeline.js [subtasks=300] [workers=4]
+import { execFileSync, spawnSync } from "node:child_process";
+import { performance } from "node:perf_hooks";
+import { fmt, git, leadBin, tempRepo, writePlan } from "./_bench-util.js";
+
+const count = Number(process.argv[2] ?? 300);
+const workers = Number(process.argv[3] ?? 4);
+
+function serialLoop() {
+  const dir = tempRepo();
+  const script = `
+set -e
+i=0
+while [ $i -lt ${count} ]; do
+  printf 'task %s\\n' "$i" > "out-$i.txt"
+  git add "out-$i.txt"
+  git commit -q -m "t$i" --trailer "Task: t$i"
+  git tag "serial/t$i"
+  i=$((i+1))
+done`;
+  const start = performance.now();
+  execFileSync("sh", ["-c", script], { cwd: dir, stdio: "ignore" });
+  const seconds = (performance.now() - start) / 1000;
+  return { seconds, rate: count / seconds, tags: git(dir, ["tag", "-l", "serial/*"]).split("\n").length };
+}
+
+function pipeline() {
+  const dir = tempRepo();
+  const subtasks = Array.from({ length: count }, (_, i) => ({
+    id: `t${i}`,
+    name: `write out-${i}.txt`,
+    command: ["sh", "-c", `printf 'task %s\\n' ${i} > out-${i}.txt`],
+  }));
+  writePlan(dir, subtasks, { workers, heartbeat: "1s", stall_timeout: "60s" });
+  const start = performance.now();
+  const result = spawnSync(process.execPath, [leadBin, "run"], { cwd: dir, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  const seconds = (performance.now() - start) / 1000;
+  if (result.status !== 0) throw new Error(`run exited ${result.status}: ${result.stderr.slice(-2000)}`);
+  const tags = git(dir, ["tag", "-l", "codex/task/*"]).split("\n").filter(Boolean).length;
+  const files = git(dir, ["ls-tree", "--name-only", "codex/integration"]).split("\n").filter((f) => f.startsWith("out-")).length;
+  return { seconds, rate: count / seconds, tags, files };
+}
+
+const serial = serialLoop();
+const ours = pipeline();
+console.log(`subtasks: ${count}, workers: ${workers}`);
+console.log(`serial shell loop : ${fmt(serial.seconds, 2)} s  ${fmt(serial.rate)} subtasks/s  (${serial.tags} tags)`);
+console.log(`codex-lead run    : ${fmt(ours.seconds, 2)} s  ${fmt(ours.rate)} subtasks/s  (${ours.tags} tags, ${ours.files} files on codex/integration)`);
+console.log(`ratio (ours/serial): ${fmt(ours.rate / serial.rate, 2)}  (goal >= 1.0)`);
+if (ours.tags !== count || ours.files !== count) {
+  console.log("ERROR: not every subtask landed exactly once");
+  process.exitCode = 1;
+}
