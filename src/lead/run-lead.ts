@@ -8,7 +8,7 @@ import chokidar from "chokidar";
 import { isProcessAlive, killProcessGroup } from "../agents/shell.js";
 import { CodexError, ExitCode, InvalidFileError } from "../errors.js";
 import { ensureBranch, gitRoot, headOf } from "../git/index.js";
-import { loadPlan, type Plan } from "../plan/load-plan.js";
+import { loadPlan, planFromText, type Plan } from "../plan/load-plan.js";
 import { readyTasks } from "../plan/ready.js";
 import { refreshMirror } from "../report/mirror.js";
 import { resolveConfig, type Config } from "../schema/config.js";
@@ -88,6 +88,7 @@ class Lead {
   private readonly durations: number[] = [];
   private paused: string | undefined;
   private plan: Plan | undefined;
+  private planText: string | undefined;
   private lastMirror = 0;
   private wake: (() => void) | undefined;
   /** Integration head as last seen; only this lead moves it, and every move is a compare-and-swap anyway. */
@@ -197,7 +198,11 @@ class Lead {
 
   private async readPlan(): Promise<Plan | undefined> {
     try {
-      this.plan = await loadPlan(this.store);
+      const text = await this.store.features.readText();
+      // Checking the plan every tick is wasted work while the text is the same.
+      if (text !== null && text === this.planText && this.plan) return this.plan;
+      this.plan = text === null ? await loadPlan(this.store) : planFromText(this.store, text);
+      this.planText = text ?? undefined;
       return this.plan;
     } catch (error: unknown) {
       if (!(error instanceof CodexError)) throw error;
@@ -236,10 +241,13 @@ class Lead {
       if (child?.exit) {
         const how = child.exit.signal ? `killed by ${child.exit.signal}` : `exited with code ${child.exit.code}`;
         const tail = WorkerPool.tail(child.logFile);
+        // The agent leads its own process group: a worker that died (SIGKILL) left it running, orphaned.
+        if (worker?.agent_pid && worker.host === this.host) await killProcessGroup(worker.agent_pid, { graceMs: 0 });
         await this.endAttempt(id, attempt, workerId, "exited", `worker ${workerId} ${how} without reporting${tail ? `; log tail: ${tail.slice(-400)}` : ""}`);
         continue;
       }
       if (!child && worker && worker.host === this.host && !isProcessAlive(worker.pid)) {
+        if (worker.agent_pid) await killProcessGroup(worker.agent_pid, { graceMs: 0 });
         await this.endAttempt(id, attempt, workerId, "exited", `worker ${workerId} (pid ${worker.pid}) is gone without reporting`);
         continue;
       }
@@ -477,6 +485,7 @@ class Lead {
     const exitCode = snapshot.counts.completed === snapshot.total ? ExitCode.ok : snapshot.counts.failed > 0 ? ExitCode.failed : ExitCode.blocked;
     await this.refreshMirror(progress, true);
     await this.pool.stopAll(5000);
+    await cleanOrphanWorktrees(this.store, (line) => this.log(line));
     await this.store.event({ type: "run.finished", by: "lead", data: { exitCode, counts: snapshot.counts } });
     const result = { exitCode, snapshot, waiting };
     this.emit({ type: "run.finished", ...result });
@@ -486,6 +495,7 @@ class Lead {
   /** SIGINT/SIGTERM: stop workers cleanly (their work stays on their branches) and put their tasks back. */
   private async interrupt(): Promise<LeadResult> {
     await this.pool.stopAll(5000);
+    await cleanOrphanWorktrees(this.store, (line) => this.log(line));
     const stopped = new Set(this.pool.children.keys());
     await this.store.progress.update((progress) => {
       const now = new Date().toISOString();
