@@ -10,7 +10,13 @@ export const leadBin = path.join(repoRoot, "bin", "codex-lead.js");
 
 const made = [];
 process.on("exit", () => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  for (const dir of made) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+    } catch {
+      // a worker may still be writing there; the temp dir is left for the OS
+    }
+  }
 });
 
 export function git(cwd, args) {

@@ -1,5 +1,6 @@
 // Benchmark: locked state transitions per second on .codex/progress.json vs SQLite (WAL), and `status` on a 10,000-task file.
 // Run after `npx tsc -p .` with: node bench/store-throughput.js [--tasks 100] [--tx 1600] [--writers 1,4,16] [--quick]
+// `--status-only` skips the throughput rows; `--keep` keeps the temp repositories.
 // `--race <saves>` instead measures how often a person's unlocked save (every 30-60 ms) is lost to the residual race.
 // It starts its own writer processes (this same script with --child) and prints a table; figures go to bench/README-store.md.
 import { execFileSync, spawn } from "node:child_process";
@@ -288,7 +289,7 @@ async function main() {
   console.log(`temp dir on: ${execFileSync("df", ["-T", work], { encoding: "utf8" }).trim().split("\n").pop()}`);
   console.log(`progress.json with ${tasks} tasks; ${total} transitions per row, split over the writers.\n`);
   try {
-    for (const fsync of [true, false]) {
+    for (const fsync of process.argv.includes("--status-only") ? [] : [true, false]) {
       const rows = [];
       for (const writers of writerCounts) {
         const ours = await oursRound(work, writers, total, tasks, fsync);
@@ -313,7 +314,8 @@ async function main() {
     }
     console.log(`(an empty \`node -e ""\` takes ${status.nodeStartMs.toFixed(0)} ms here)`);
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    if (process.argv.includes("--keep")) console.log(`kept: ${work}`);
+    else rmSync(work, { recursive: true, force: true });
   }
 }
 

@@ -15,6 +15,7 @@ import { resolveConfig, type Config } from "../schema/config.js";
 import type { ProgressFile, TaskState } from "../schema/progress.js";
 import { CodexStore } from "../store/codex-store.js";
 import { parseDuration } from "../util/duration.js";
+import { canonicalJson } from "../util/json-text.js";
 import { endAttemptBadly } from "./attempts.js";
 import { integrate } from "./integrate.js";
 import { acquireLeadLock } from "./lead-lock.js";
@@ -60,9 +61,11 @@ export async function runLead(options: LeadOptions): Promise<LeadResult> {
     });
   }
   const config = applyOverrides(resolveConfig(await store.config.read()), options);
-  await loadPlan(store); // a broken plan at the start is a usage error, not a pause
+  const planText = await store.features.readText();
+  // A broken plan at the start is a usage error, not a pause.
+  const plan = planText === null ? await loadPlan(store) : planFromText(store, planText);
   const releaseLock = await acquireLeadLock(store, (error) => options.onEvent?.({ type: "run.paused", message: `lead lock: ${error.message}` }));
-  const lead = new Lead(store, config, options);
+  const lead = new Lead(store, config, options, plan, planText ?? undefined);
   try {
     return await lead.run();
   } finally {
@@ -90,6 +93,7 @@ class Lead {
   private plan: Plan | undefined;
   private planText: string | undefined;
   private lastMirror = 0;
+  private mirrorSignature: string | undefined;
   private wake: (() => void) | undefined;
   /** Integration head as last seen; only this lead moves it, and every move is a compare-and-swap anyway. */
   private integrationHead: string | undefined;
@@ -98,7 +102,11 @@ class Lead {
     private readonly store: CodexStore,
     private readonly config: Config,
     private readonly options: LeadOptions,
+    plan: Plan,
+    planText: string | undefined,
   ) {
+    this.plan = plan;
+    this.planText = planText;
     this.pool = new WorkerPool(store.paths.root, path.join(store.paths.dir, "logs"), config.heartbeatMs, () => this.poke());
   }
 
@@ -119,8 +127,8 @@ class Lead {
     const root = store.paths.root;
     await store.ensureDirs();
     await ensureBranch(root, config.integrationBranch, "HEAD");
-    const plan = await loadPlan(store);
-    this.plan = plan;
+    const plan = (await this.readPlan()) ?? this.plan;
+    if (!plan) throw new CodexError("E_NO_PLAN", "no valid plan to run");
     const recovered = await recoverCompletions(store, plan, config.integrationBranch);
     await markDeadWorkers(store);
     await cleanOrphanWorktrees(store, (line) => this.log(line));
@@ -446,13 +454,33 @@ class Lead {
     this.emit({ type: "task.assigned", task: id, attempt, worker: workerId });
   }
 
+  /**
+   * The readable mirror in features.json, rewritten only when some status changed, and not more often than
+   * every second (every 10 s for very large plans: rewriting megabytes each second would cost more than the work).
+   */
   private async refreshMirror(progress: ProgressFile, force: boolean): Promise<void> {
+    const plan = this.plan;
+    if (!plan) return;
     const now = performance.now();
-    if (!force && now - this.lastMirror < 1000) return;
+    const interval = plan.tasks.length > 2000 ? 10_000 : 1000;
+    if (!force && now - this.lastMirror < interval) return;
+    const signature = plan.tasks.map((task) => progress.tasks[task.id]?.status ?? "not_started").join(",");
+    if (signature === this.mirrorSignature) return;
     this.lastMirror = now;
-    await this.store.features.update((features) => refreshMirror(features, progress)).catch((error: unknown) => {
+    const planShape = withoutMirror(plan.file);
+    let planUnchanged = false;
+    try {
+      const { value } = await this.store.features.update((features) => {
+        planUnchanged = withoutMirror(features) === planShape;
+        return refreshMirror(features, progress);
+      });
+      this.mirrorSignature = signature;
+      // Our rewrite changed only mirror fields: the plan need not be checked again. A person's edit that landed
+      // meanwhile (re-applied under our write) leaves planUnchanged false, so it is checked on the next tick.
+      if (planUnchanged) this.planText = canonicalJson(value);
+    } catch (error: unknown) {
       if (!(error instanceof CodexError)) throw error;
-    });
+    }
   }
 
   private snapshot(plan: Plan, progress: ProgressFile): RunSnapshot {
@@ -515,6 +543,13 @@ class Lead {
     this.emit({ type: "run.finished", ...result });
     return result;
   }
+}
+
+const MIRROR_FIELDS = new Set(["status", "overall_progress", "blockers", "last_updated"]);
+
+/** The plan without the mirror fields the lead writes, to tell a person's plan edit from our mirror refresh. */
+function withoutMirror(features: unknown): string {
+  return JSON.stringify(features, (key, value: unknown) => (MIRROR_FIELDS.has(key) ? undefined : value));
 }
 
 export function describeWaiting(plan: Plan, progress: ProgressFile): string[] {
