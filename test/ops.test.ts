@@ -144,10 +144,15 @@ describe("task commands", () => {
     expect([notBlocked.code, notBlocked.hint]).toEqual(["E_BAD_TRANSITION", "It is waiting to run; it starts once its deps are completed."]);
   });
 
-  it("refuses to block a running task and points to cancel", async () => {
+  it("block of a running task stops it like the same edit by hand: blocked, attempt ended, cancel message sent", async () => {
     const store = await storeWith({ tasks: { "ui-style": { status: "in_progress", attempt: 1, assignee: "w1" } } });
-    const error = await refusal(blockTask(store, "ui-style"));
-    expect(error.hint).toBe("It is running; run `codex-lead cancel ui-style` to stop it first.");
+    const result = await blockTask(store, "ui-style", "waiting for a design");
+    expect([result.from, result.to, result.reason]).toEqual(["in_progress", "blocked", "waiting for a design"]);
+    const task = (await store.progress.read()).tasks["ui-style"];
+    expect([task?.status, task?.reason, task?.assignee, task?.attempt]).toEqual(["blocked", "waiting for a design", null, 1]);
+    expect(task?.attempts?.map(({ attempt, worker, outcome }) => ({ attempt, worker, outcome }))).toEqual([{ attempt: 1, worker: "w1", outcome: "blocked" }]);
+    const pending = await pendingMessages(store, "ui-style", { attempt: 1 });
+    expect(pending.map((m) => [m.kind, m.worker, m.id === result.cancelMessage])).toEqual([["cancel", "w1", true]]);
   });
 
   it("cancel of a running task blocks it, ends the attempt and sends a cancel message for that attempt", async () => {

@@ -94,17 +94,13 @@ export async function retryTask(store: CodexStore, id: string): Promise<Transiti
   );
 }
 
-/** not_started or failed -> blocked with a reason; the scheduler leaves it alone until unblocked. */
+/**
+ * not_started, failed or in_progress -> blocked with a reason; the scheduler leaves it alone until unblocked.
+ * A running task is stopped the way `cancel` stops it (its work stays on its branch), as the same edit by
+ * hand would do.
+ */
 export async function blockTask(store: CodexStore, id: string, reason = "blocked by a person"): Promise<TransitionResult> {
-  return strip(
-    await transition(store, id, "block", (state, now) => {
-      if (state.status !== "not_started" && state.status !== "failed") throw badTransition(id, "block", state, adviceFor(id, state.status));
-      state.status = "blocked";
-      state.reason = reason;
-      state.updated_at = now;
-      return reason;
-    }),
-  );
+  return stopIntoBlocked(store, id, "block", reason, ["not_started", "failed", "in_progress"]);
 }
 
 /** blocked -> not_started; runs again once its deps are completed. */
@@ -124,10 +120,20 @@ export async function unblockTask(store: CodexStore, id: string): Promise<Transi
  * attempt number stays, so anything the stopped worker still reports is refused as stale.
  */
 export async function cancelTask(store: CodexStore, id: string, reason = "cancelled by a person"): Promise<TransitionResult> {
-  const result = await transition(store, id, "cancel", (state, now) => {
-    if (state.status !== "not_started" && state.status !== "in_progress") throw badTransition(id, "cancel", state, adviceFor(id, state.status));
+  return stopIntoBlocked(store, id, "cancel", reason, ["not_started", "in_progress"]);
+}
+
+async function stopIntoBlocked(
+  store: CodexStore,
+  id: string,
+  action: "block" | "cancel",
+  reason: string,
+  allowed: readonly TaskStatus[],
+): Promise<TransitionResult> {
+  const result = await transition(store, id, action, (state, now) => {
+    if (!allowed.includes(state.status)) throw badTransition(id, action, state, adviceFor(id, state.status));
     if (state.status === "in_progress" && state.attempt !== undefined && state.attempt > 0) {
-      const record = { attempt: state.attempt, outcome: "cancelled", reason, at: now, ...(state.assignee ? { worker: state.assignee } : {}) };
+      const record = { attempt: state.attempt, outcome: action === "cancel" ? "cancelled" : "blocked", reason, at: now, ...(state.assignee ? { worker: state.assignee } : {}) };
       state.attempts = [...(state.attempts ?? []), record];
     }
     state.status = "blocked";
