@@ -54,13 +54,14 @@ export async function runLead(options: LeadOptions): Promise<LeadResult> {
       cause: error,
     });
   });
-  const store = new CodexStore(root);
-  if (!existsSync(store.paths.features)) {
-    throw new CodexError("E_NO_PLAN", `${store.paths.features} does not exist`, {
+  const bootstrap = new CodexStore(root);
+  if (!existsSync(bootstrap.paths.features)) {
+    throw new CodexError("E_NO_PLAN", `${bootstrap.paths.features} does not exist`, {
       hint: "Run `codex-lead init` (or `codex-lead init --example`) first.",
     });
   }
-  const config = applyOverrides(resolveConfig(await store.config.read()), options);
+  const config = applyOverrides(resolveConfig(await bootstrap.config.read()), options);
+  const store = new CodexStore(root, { lockStaleMs: config.lockStaleMs, fsync: config.fsync });
   const planText = await store.features.readText();
   // A broken plan at the start is a usage error, not a pause.
   const plan = planText === null ? await loadPlan(store) : planFromText(store, planText);

@@ -31,10 +31,10 @@ interface Assignment {
 }
 
 export async function runWorker(options: WorkerOptions): Promise<number> {
-  const store = new CodexStore(options.root);
+  let config: Config = resolveConfig(await new CodexStore(options.root).config.read());
+  const store = new CodexStore(options.root, { lockStaleMs: config.lockStaleMs, fsync: config.fsync });
   const id = options.id ?? `w${process.pid}`;
   const log = options.log ?? ((line: string) => process.stderr.write(`[${id}] ${line}\n`));
-  let config: Config = resolveConfig(await store.config.read());
   const heartbeatMs = options.heartbeatMs ?? config.heartbeatMs;
   const stop = new AbortController();
   const onSignal = () => stop.abort();
