@@ -32,3 +32,4 @@ export { integrate, taskTag, TAG_PREFIX, type IntegrateResult } from "./lead/int
 export { backoffMs, endAttemptBadly } from "./lead/attempts.js";
 export { runWorker, type WorkerOptions } from "./worker/run-worker.js";
 export { fencedTaskUpdate, staleReason, type AttemptToken, type FenceResult } from "./worker/fence.js";
+export * from "./checkpoints/index.js";

@@ -13,6 +13,11 @@ import { registerSend } from "./commands/send.js";
 import { registerStatus } from "./commands/status.js";
 import { registerUnblock } from "./commands/unblock.js";
 import { registerValidate } from "./commands/validate.js";
+import { registerCheckpoints } from "./commands/checkpoints.js";
+import { registerShow } from "./commands/show.js";
+import { registerChanges } from "./commands/changes.js";
+import { registerRollback } from "./commands/rollback.js";
+import { registerGc } from "./commands/gc.js";
 import { runMain } from "./run-main.js";
 
 function packageVersion(): string {
@@ -45,6 +50,11 @@ export function buildLeadProgram(ctx: CliContext): Command {
   registerCancel(program, ctx);
   registerEdit(program, ctx);
   registerRun(program, ctx);
+  registerCheckpoints(program, ctx);
+  registerShow(program, ctx);
+  registerChanges(program, ctx);
+  registerRollback(program, ctx);
+  registerGc(program, ctx);
   return program;
 }
 

@@ -415,7 +415,9 @@ class Lead {
 
   private async assign(plan: Plan, id: string, workerId: string): Promise<void> {
     const root = this.store.paths.root;
-    const base = (this.integrationHead ??= await headOf(root, `refs/heads/${this.config.integrationBranch}`));
+    // Read every time: a person's rollback moves the branch too, and a redo must start from the reverted head.
+    const base = await headOf(root, `refs/heads/${this.config.integrationBranch}`);
+    this.integrationHead = base;
     const current = (await this.store.progress.read()).tasks[id];
     const attempt = (current?.attempt ?? 0) + 1;
     const { sendMessage } = await import("../ops/inbox.js");

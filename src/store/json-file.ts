@@ -1,5 +1,6 @@
 // A JSON file under .codex/: validated reads, and locked read-modify-write that never loses a person's unlocked save.
-import { readFileSync, renameSync, statSync, unlinkSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { fchmod as fchmodCallback, fsync as fsyncCallback } from "node:fs";
 import { open } from "node:fs/promises";
 import path from "node:path";
 import writeFileAtomic from "write-file-atomic";
@@ -62,6 +63,30 @@ async function readRaw(file: string): Promise<RawSnapshot> {
 }
 
 /**
+ * The same as readRaw, synchronously: under the lock every thread-pool round trip is time the lock is
+ * held, so the locked path reads (and writes its temp file) without leaving the main thread, except to fsync.
+ */
+function readRawSync(file: string): RawSnapshot {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch (error) {
+    if (errnoCode(error) === "ENOENT") return { text: null, ino: 0n, size: 0n, mtimeNs: 0n, mode: 0o666 };
+    throw error;
+  }
+  try {
+    const info = fstatSync(fd, { bigint: true });
+    const text = readFileSync(fd, "utf8");
+    return { text, ino: info.ino, size: info.size, mtimeNs: info.mtimeNs, mode: Number(info.mode & 0o7777n) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The process umask, read once (process.umask() without an argument only reads it). */
+const UMASK = process.umask();
+
+/**
  * True when the file is still exactly what we read. Synchronous on purpose: it runs right before
  * our rename, with nothing else of this process in between. The bytes are compared first (an
  * in-place save within one mtime tick keeps the stat), the stat last: a save by rename after it
@@ -89,19 +114,23 @@ let tempCounter = 0;
 async function writeTemp(file: string, text: string, mode: number | null, fsync: boolean): Promise<string> {
   tempCounter = (tempCounter + 1) % 1_000_000;
   const temp = `${file}.${process.pid}${String(tempCounter).padStart(6, "0")}`;
-  const handle = await open(temp, "wx", mode ?? 0o666);
+  const fd = openSync(temp, "wx", mode ?? 0o666);
   try {
-    // Keep the permissions of the file we replace, whatever the umask.
-    if (mode !== null) await handle.chmod(mode);
-    await handle.writeFile(text, "utf8");
-    if (fsync) await handle.sync();
+    // Keep the permissions of the file we replace when the umask would change them.
+    if (mode !== null && (mode & ~UMASK) !== mode) await handleChmod(fd, mode);
+    writeFileSync(fd, text, "utf8");
+    if (fsync) await new Promise<void>((resolve, reject) => fsyncCallback(fd, (error) => (error ? reject(error) : resolve())));
   } catch (error) {
-    await handle.close().catch(() => undefined);
+    closeSync(fd);
     removeQuietly(temp);
     throw error;
   }
-  await handle.close();
+  closeSync(fd);
   return temp;
+}
+
+function handleChmod(fd: number, mode: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => fchmodCallback(fd, mode, (error) => (error ? reject(error) : resolve())));
 }
 
 function removeQuietly(file: string): void {
@@ -116,6 +145,8 @@ export class JsonFile<T> {
   readonly file: string;
   readonly label: string;
   private readonly options: JsonFileOptions<T>;
+  /** The last text that passed validation: the same bytes again need only JSON.parse, not the schema. */
+  private validatedText: string | undefined;
 
   constructor(options: JsonFileOptions<T>) {
     this.options = options;
@@ -129,6 +160,7 @@ export class JsonFile<T> {
 
   /** Parses and validates text; throws InvalidFileError naming line/column or field. */
   parse(text: string): T {
+    if (text === this.validatedText) return JSON.parse(text) as T;
     const parsed = parseJsonText(text);
     if (!parsed.ok) {
       const { line, column, message } = parsed.problem;
@@ -138,6 +170,7 @@ export class JsonFile<T> {
     if (!checked.success) {
       throw new InvalidFileError(this.label, formatSchemaIssues(checked.error.issues, this.options.schema), this.fixHint);
     }
+    this.validatedText = text;
     return parsed.value as T;
   }
 
@@ -173,7 +206,7 @@ export class JsonFile<T> {
       this.file,
       async () => {
         for (let round = 1; round <= MAX_ROUNDS; round++) {
-          const before = await readRaw(this.file);
+          const before = readRawSync(this.file);
           const current = this.valueOf(before);
           const draft = structuredClone(current);
           const returned = await mutate(draft);
@@ -205,6 +238,7 @@ export class JsonFile<T> {
             this.options.onConcurrentEdit?.(this.file);
             continue;
           }
+          this.validatedText = text;
           return { value: next, changed: true, rounds: round };
         }
         throw new CodexError("E_CONTENDED", `${this.label} kept changing under us ${MAX_ROUNDS} times in a row`, {

@@ -1,0 +1,19 @@
+// `codex-lead changes --since <task>`: the files changed on the integration branch since that subtask's checkpoint.
+import type { Command } from "commander";
+import { changesSince, openCheckpointRepo } from "../../checkpoints/index.js";
+import type { CliContext } from "../context.js";
+
+export function registerChanges(program: Command, ctx: CliContext): void {
+  program
+    .command("changes")
+    .description("files changed on the integration branch since a subtask's checkpoint")
+    .requiredOption("--since <task>", "the subtask whose checkpoint to compare with")
+    .option("--json", "a JSON array of paths on stdout")
+    .action(async (options: { since: string; json?: boolean }) => {
+      const repo = await openCheckpointRepo(await ctx.root());
+      const files = await changesSince(repo, options.since);
+      if (options.json) ctx.output.data(JSON.stringify(files));
+      else if (files.length > 0) ctx.output.data(files.join("\n"));
+      else ctx.output.say(`nothing changed on ${repo.integrationBranch} since ${options.since}`);
+    });
+}
