@@ -3,6 +3,10 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { Command } from "commander";
+import { CodexError, ExitCode } from "../src/errors.js";
+import { createOutput, wantsColor, type Stream } from "../src/cli/output.js";
+import { reportError, runCli } from "../src/cli/run-main.js";
 import { leadBin, tempDir, tempRepo } from "./helpers/temp.js";
 
 interface Result {
@@ -71,7 +75,7 @@ describe("init", () => {
   it("creates .codex/ and is idempotent, never overwriting a person's file", () => {
     const dir = tempRepo();
     const first = lead(dir, ["init"]);
-    expect(first.code).toBe(0);
+    expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toContain("created .codex/config.json");
     expect(first.stderr).toContain("created .codex/features.json");
     expect(first.stderr).toContain("next: write the plan in .codex/features.json (`codex-lead edit features`), then run `codex-lead validate`");
@@ -79,7 +83,7 @@ describe("init", () => {
     writeFileSync(config, '{ "workers": 7 }\n');
     const files = readdirSync(path.join(dir, ".codex")).sort();
     const second = lead(dir, ["init"]);
-    expect(second.code).toBe(0);
+    expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).toMatch(/^already set up: \d+ files kept as they are$/m);
     expect(second.stderr).not.toContain("created");
     expect(readFileSync(config, "utf8")).toBe('{ "workers": 7 }\n');
@@ -92,7 +96,7 @@ describe("init", () => {
     expect(lead(elsewhere, ["-C", dir, "init"]).code).toBe(0);
     expect(readJson(codexFile(dir, "config.json"))).toBeTypeOf("object");
     const missing = lead(elsewhere, ["-C", path.join(elsewhere, "nope"), "status"]);
-    expect(missing.code).toBe(2);
+    expect(missing.code, missing.stderr).toBe(2);
     expect(missing.stderr).toContain("no such directory");
   });
 
@@ -110,7 +114,7 @@ describe("validate", () => {
     const result = lead(dir, ["validate"]);
     expect(result.stderr).toBe("");
     expect(result.stdout).toBe("ok: 1 feature, 2 subtasks, 2 waves\n");
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
   });
 
   const cases: Array<[string, (plan: any) => void, string]> = [
@@ -131,7 +135,7 @@ describe("validate", () => {
       change(plan);
       writeJson(codexFile(dir, "features.json"), plan);
       const result = lead(dir, ["validate"]);
-      expect(result.code).toBe(2);
+      expect(result.code, result.stderr).toBe(2);
       expect(result.stdout).toBe("");
       expect(result.stderr).toMatch(/^codex-lead: \d+ problems? found\n/);
       expect(result.stderr).toContain(message);
@@ -145,7 +149,7 @@ describe("validate", () => {
     writeFileSync(codexFile(dir, "config.json"), '{ "workers": 0 }\n');
     writeFileSync(codexFile(dir, "progress.json"), '{\n  "tasks": {\n}\n');
     const result = lead(dir, ["validate"]);
-    expect(result.code).toBe(2);
+    expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain("  .codex/config.json: workers:");
     expect(result.stderr).toMatch(/ {2}\.codex\/progress\.json: line \d+, column \d+: /);
     expect(result.stderr).toContain("`codex-lead edit config`, `codex-lead edit progress`");
@@ -158,13 +162,13 @@ describe("status and report", () => {
     const dir = planned();
     setTask(dir, "auth-model", { status: "failed", error: "tests failed", attempt: 3 });
     const text = lead(dir, ["status"]);
-    expect(text.code).toBe(0);
+    expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain("2 tasks, 0% completed");
     expect(text.stdout).toContain("tests failed");
     expect(text.stdout).not.toMatch(ANSI);
     expect(text.stderr).toBe("");
     const json = lead(dir, ["status", "--json"]);
-    expect(json.code).toBe(0);
+    expect(json.code, json.stderr).toBe(0);
     const parsed = JSON.parse(json.stdout);
     expect(parsed.counts).toEqual({ not_started: 1, in_progress: 0, blocked: 0, completed: 0, failed: 1 });
     expect(parsed.failed[0].id).toBe("auth-model");
@@ -184,7 +188,7 @@ describe("status and report", () => {
     const dir = planned();
     setTask(dir, "auth-model", { status: "completed", completed_at: "2026-01-02T03:04:05Z" });
     const result = lead(dir, ["report"]);
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain("**Overall**: 1/2 tasks (50%)");
     expect(result.stdout).toContain("Create User model");
     expect(result.stdout).not.toMatch(ANSI);
@@ -194,12 +198,12 @@ describe("status and report", () => {
     const dir = planned();
     writeFileSync(codexFile(dir, "progress.json"), '{ "tasks": { "auth-model": { "status": "done" } } }\n');
     const schema = lead(dir, ["status"]);
-    expect(schema.code).toBe(2);
+    expect(schema.code, schema.stderr).toBe(2);
     expect(schema.stderr).toContain("codex-lead: .codex/progress.json is invalid: tasks.auth-model.status:");
     expect(schema.stderr).toContain("hint: Fix the file in your editor or run `codex-lead edit progress`");
     writeFileSync(codexFile(dir, "progress.json"), '{ "tasks": { ,} }\n');
     const syntax = lead(dir, ["status"]);
-    expect(syntax.code).toBe(2);
+    expect(syntax.code, syntax.stderr).toBe(2);
     expect(syntax.stderr).toMatch(/^codex-lead: \.codex\/progress\.json is invalid: line 1, column \d+: /);
     expect(syntax.stderr).not.toContain(STACK);
   });
@@ -209,7 +213,7 @@ describe("send", () => {
   it("puts a note in the task's inbox and prints its id", () => {
     const dir = planned();
     const result = lead(dir, ["send", "auth-login", "use bcrypt, not md5"]);
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     const id = result.stdout.trim();
     expect(id).toMatch(/^m-/);
     const inbox = readJson(codexFile(dir, "inbox/auth-login.json"));
@@ -220,7 +224,7 @@ describe("send", () => {
   it("refuses an unknown task with a did-you-mean and exit 2", () => {
     const dir = planned();
     const result = lead(dir, ["send", "auth-logn", "hello"]);
-    expect(result.code).toBe(2);
+    expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toBe('codex-lead: unknown task "auth-logn"\nhint: Did you mean "auth-login"?\n');
   });
 });
@@ -231,21 +235,21 @@ describe("retry, block, unblock, cancel", () => {
     const progress = codexFile(dir, "progress.json");
 
     const block = lead(dir, ["block", "auth-model", "--reason", "waiting for the schema"]);
-    expect(block.code).toBe(0);
+    expect(block.code, block.stderr).toBe(0);
     expect(block.stdout).toBe("auth-model: not_started -> blocked (waiting for the schema)\n");
     expect(readJson(progress).tasks["auth-model"]).toMatchObject({ status: "blocked", reason: "waiting for the schema" });
 
     const unblock = lead(dir, ["unblock", "auth-model"]);
-    expect(unblock.code).toBe(0);
+    expect(unblock.code, unblock.stderr).toBe(0);
     expect(readJson(progress).tasks["auth-model"].status).toBe("not_started");
 
     const cancel = lead(dir, ["cancel", "auth-login", "--reason", "not needed"]);
-    expect(cancel.code).toBe(0);
+    expect(cancel.code, cancel.stderr).toBe(0);
     expect(readJson(progress).tasks["auth-login"]).toMatchObject({ status: "blocked", reason: "not needed" });
 
     setTask(dir, "auth-model", { status: "failed", error: "boom", attempt: 3 });
     const retry = lead(dir, ["retry", "auth-model"]);
-    expect(retry.code).toBe(0);
+    expect(retry.code, retry.stderr).toBe(0);
     expect(retry.stdout).toBe("auth-model: failed -> not_started (retried by a person)\n");
     expect(readJson(progress).tasks["auth-model"]).toMatchObject({ status: "not_started", attempt: 3 });
 
@@ -260,7 +264,7 @@ describe("retry, block, unblock, cancel", () => {
   it("refuses a transition that does not apply, naming the next command", () => {
     const dir = planned();
     const result = lead(dir, ["unblock", "auth-model"]);
-    expect(result.code).toBe(2);
+    expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain('codex-lead: cannot unblock task "auth-model": it is not_started');
     expect(result.stderr).toContain("hint: ");
     expect(result.stderr).not.toContain(STACK);
@@ -284,7 +288,7 @@ describe("usage errors", () => {
     it(`exits 2 on ${what}, with a hint and no stack`, () => {
       const dir = planned();
       const result = lead(dir, args);
-      expect(result.code).toBe(2);
+      expect(result.code, result.stderr).toBe(2);
       expect(result.stderr).toContain(message);
       expect(result.stderr).toContain(hint);
       expect(result.stderr).not.toContain(STACK);
@@ -295,22 +299,74 @@ describe("usage errors", () => {
   it("prints help with exit 0 for --help, and with exit 2 when no command is given", () => {
     const dir = tempDir();
     const help = lead(dir, ["--help"]);
-    expect(help.code).toBe(0);
+    expect(help.code, help.stderr).toBe(0);
     expect(help.stdout).toContain("Usage: codex-lead [options] [command]");
     for (const command of ["init", "validate", "status", "report", "send", "retry", "block", "unblock", "cancel", "edit", "run"]) {
       expect(help.stdout).toContain(`  ${command} `);
     }
     const none = lead(dir, []);
-    expect(none.code).toBe(2);
+    expect(none.code, none.stderr).toBe(2);
     expect(none.stderr).toContain("Usage: codex-lead");
+  });
+
+  it("refuses to run without a plan, with a hint and no stack", () => {
+    const dir = tempRepo();
+    const result = lead(dir, ["run", "--workers", "1", "--stall-timeout", "5s"]);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain("features.json does not exist");
+    expect(result.stderr).toContain("hint: Run `codex-lead init`");
+    expect(result.stderr).not.toContain(STACK);
   });
 
   it("tells how to start when .codex/ is missing", () => {
     const dir = tempRepo();
     const result = lead(dir, ["report"]);
-    expect(result.code).toBe(2);
+    expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain("codex-lead: .codex/features.json does not exist");
     expect(result.stderr).toContain("hint: Run `codex-lead init`");
     expect(result.stderr).not.toContain(STACK);
+  });
+});
+
+describe("run-main and output (in process)", () => {
+  function capture(isTTY = false): { stream: Stream; text: () => string } {
+    let text = "";
+    return { stream: { isTTY, write: (chunk: string) => (text += chunk) }, text: () => text };
+  }
+
+  it("turns an unexpected error into one line, exit 1, and the stack only with CODEX_DEBUG=1", async () => {
+    const out = capture();
+    const err = capture();
+    const output = createOutput(out.stream, err.stream, {});
+    const build = () =>
+      new Command("codex-lead").exitOverride().command("boom").action(() => {
+        throw new TypeError("x is not a function");
+      }).parent as Command;
+    const code = await runCli(build, ["node", "codex-lead", "boom"], output);
+    expect(code).toBe(ExitCode.internal);
+    expect(err.text()).toBe("codex-lead: x is not a function\nthis is a bug; rerun with CODEX_DEBUG=1 for the stack\n");
+    const debug = capture();
+    expect(reportError("codex-lead", new TypeError("x"), createOutput(out.stream, debug.stream, {}), { CODEX_DEBUG: "1" })).toBe(1);
+    expect(debug.text()).toContain(STACK);
+  });
+
+  it("prints a CodexError as message, indented details and hint, with its exit code", () => {
+    const err = capture();
+    const error = new CodexError("E_TEST", "the thing failed", { details: ["first", "second"], hint: "run `codex-lead status`", exitCode: ExitCode.busy });
+    expect(reportError("codex-lead", error, createOutput(capture().stream, err.stream, {}), {})).toBe(5);
+    expect(err.text()).toBe("codex-lead: the thing failed\n  first\n  second\nhint: run `codex-lead status`\n");
+  });
+
+  it("colours only a terminal, and never with NO_COLOR set", () => {
+    expect(wantsColor({ isTTY: true, write: () => true }, {})).toBe(true);
+    expect(wantsColor({ isTTY: true, write: () => true }, { NO_COLOR: "1" })).toBe(false);
+    expect(wantsColor({ isTTY: false, write: () => true }, {})).toBe(false);
+    expect(wantsColor({ write: () => true }, {})).toBe(false);
+    const tty = capture(true);
+    reportError("codex-lead", new CodexError("E_X", "no"), createOutput(capture().stream, tty.stream, {}), {});
+    expect(tty.text()).toMatch(ANSI);
+    const plainTty = capture(true);
+    reportError("codex-lead", new CodexError("E_X", "no"), createOutput(capture().stream, plainTty.stream, { NO_COLOR: "1" }), {});
+    expect(plainTty.text()).toBe("codex-lead: no\n");
   });
 });

@@ -1,12 +1,12 @@
 // The edit command: the pure three-way merge, the session with injected editor, and real `codex-lead edit` processes.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatConflicts, threeWayMerge } from "../src/ops/edit-merge.js";
 import { EditNotAppliedError, editFile } from "../src/ops/edit-session.js";
 import { CodexStore } from "../src/store/codex-store.js";
-import { leadBin, repoRoot, tempRepo } from "./helpers/temp.js";
+import { leadBin, repoRoot, tempDir, tempRepo } from "./helpers/temp.js";
 
 const fixture = (name: string): string => path.join(repoRoot, "test", "fixtures", name);
 
@@ -142,7 +142,8 @@ function lead(cwd: string, args: string[], env: Record<string, string> = {}) {
   const result = spawnSync(process.execPath, [leadBin, ...args], {
     cwd,
     encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "", VISUAL: "", ...env },
+    // Kept copies of the edit land in a temp dir that is removed with the test's other files.
+    env: { ...process.env, NO_COLOR: "", VISUAL: "", TMPDIR: tempDir("codex-edit-tmp-"), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -166,7 +167,7 @@ describe("codex-lead edit (real processes)", () => {
       CODEX_TEST_SET: JSON.stringify([{ path: ["tasks", "auth-model", "detail"], value: "edited by a person" }]),
     });
     expect(result.stderr).not.toContain("    at ");
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain("saved .codex/progress.json, with your changes on top of those made meanwhile");
     const after = readJson(progress);
     expect(after.tasks["auth-model"]).toEqual({ status: "not_started", detail: "edited by a person" });
@@ -186,7 +187,7 @@ describe("codex-lead edit (real processes)", () => {
       CODEX_TEST_SNAPSHOT: `${progress}=>${snapshot}`,
       CODEX_TEST_SET: JSON.stringify([{ path: ["tasks", "auth-login", "status"], value: "failed" }]),
     });
-    expect(result.code).toBe(2);
+    expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain("codex-lead: your edit of .codex/progress.json conflicts with changes made meanwhile; nothing was written");
     expect(result.stderr).toContain('  tasks.auth-login.status: was "not_started"; your edit: "failed"; on disk now: "blocked"');
     expect(result.stderr).toContain("hint: Run `codex-lead edit progress` again");
@@ -202,7 +203,7 @@ describe("codex-lead edit (real processes)", () => {
     const before = readFileSync(progress, "utf8");
     const broken = '{\n  "tasks": {\n    "auth-model": { "status": "not_started" }\n    "x": 1\n}\n';
     const result = lead(dir, ["edit", "progress"], { EDITOR: editor("editor-write.mjs"), CODEX_TEST_TEXT: broken });
-    expect(result.code).toBe(2);
+    expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toMatch(/codex-lead: your edit of \.codex\/progress\.json is invalid; nothing was written\n  line 4, column 5: /);
     expect(result.stderr).not.toContain("    at ");
     expect(readFileSync(progress, "utf8")).toBe(before);
@@ -217,7 +218,7 @@ describe("codex-lead edit (real processes)", () => {
       EDITOR: editor("editor-set.mjs"),
       CODEX_TEST_SET: JSON.stringify([{ path: ["tasks", "auth-model", "status"], value: "done" }]),
     });
-    expect(result.code).toBe(2);
+    expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain("tasks.auth-model.status:");
     expect(readFileSync(progress, "utf8")).toBe(before);
   });
@@ -230,7 +231,7 @@ describe("codex-lead edit (real processes)", () => {
       EDITOR: editor("editor-set.mjs"),
       CODEX_TEST_SET: JSON.stringify([{ path: ["features", 0, "subtasks", 0, "deps"], value: ["auth-login"] }]),
     });
-    expect(result.code).toBe(2);
+    expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain("dependency cycle: auth-model -> auth-login -> auth-model");
     expect(readFileSync(features, "utf8")).toBe(before);
   });
@@ -245,7 +246,7 @@ describe("codex-lead edit (real processes)", () => {
       CODEX_TEST_SET: JSON.stringify([{ path: ["features", 0, "subtasks", 0, "name"], value: "Create the User model" }]),
     });
     expect(result.stderr).not.toContain("    at ");
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     const subtasks = readJson(features).features[0].subtasks;
     expect(subtasks.map((s: { id: string; name: string }) => `${s.id}: ${s.name}`)).toEqual([
       "auth-model: Create the User model",
@@ -259,7 +260,7 @@ describe("codex-lead edit (real processes)", () => {
     const progress = path.join(dir, ".codex", "progress.json");
     const before = readFileSync(progress, "utf8");
     const result = lead(dir, ["edit", "progress"], { EDITOR: editor("editor-exit.mjs") });
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toBe("no changes to .codex/progress.json\n");
     expect(readFileSync(progress, "utf8")).toBe(before);
   });
@@ -267,7 +268,7 @@ describe("codex-lead edit (real processes)", () => {
   it("prefers $VISUAL and reports a failing editor without a stack", () => {
     const dir = setupRepo();
     const result = lead(dir, ["edit", "config"], { VISUAL: editor("editor-exit.mjs"), EDITOR: "false", CODEX_TEST_EXIT: "3" });
-    expect(result.code).toBe(1);
+    expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toContain("exited with code 3; nothing was changed");
     expect(result.stderr).not.toContain("    at ");
   });
@@ -275,13 +276,18 @@ describe("codex-lead edit (real processes)", () => {
   it("refuses an unknown file name with exit 2", () => {
     const dir = setupRepo();
     const result = lead(dir, ["edit", "plan"], { EDITOR: editor("editor-exit.mjs") });
-    expect(result.code).toBe(2);
+    expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain("codex-lead: command-argument value 'plan' is invalid for argument 'file'. Allowed choices are progress, features, config.");
     expect(result.stderr).toContain("hint: run `codex-lead edit --help` for the usage");
   });
 });
 
 describe("editFile with an injected editor", () => {
+  const kept: string[] = [];
+  afterAll(() => {
+    for (const copy of kept) rmSync(path.dirname(copy), { recursive: true, force: true });
+  });
+
   it("reopens an invalid edit when the person asks, then applies the fixed one", async () => {
     const dir = setupRepo();
     const store = new CodexStore(dir);
@@ -310,6 +316,7 @@ describe("editFile with an injected editor", () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EditNotAppliedError);
     const copy = (error as EditNotAppliedError).copy;
+    kept.push(copy);
     expect(readFileSync(copy, "utf8")).toBe('{ "workers": "many" }');
     expect((error as EditNotAppliedError).details[0]).toMatch(/^workers: /);
     expect(await store.config.exists()).toBe(false);

@@ -1,45 +1,13 @@
 // Is a process (group) alive, and kill a whole process group: SIGTERM, then SIGKILL after a grace period.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { errnoCode } from "../errors.js";
+import { assertPid, hasProc, isProcessAlive, procStat } from "../util/process-alive.js";
 
 const POLL_MS = 20;
 /** After SIGKILL a process normally vanishes at once; a process stuck in the kernel may take longer. */
 const AFTER_SIGKILL_WAIT_MS = 3000;
 
-function assertPid(pid: number): void {
-  // 0 and negative numbers address process groups (0: our own): never let a bad value get there.
-  if (!Number.isInteger(pid) || pid <= 0) throw new RangeError(`invalid pid ${String(pid)}`);
-}
-
-/** The state letter and process group of a Linux process from /proc, or undefined when unavailable. */
-function procStat(pid: number): { state: string; pgrp: number } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // "pid (comm) state ppid pgrp ..." where comm may itself hold spaces and parentheses.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { state: fields[0] ?? "", pgrp: Number(fields[2]) };
-  } catch {
-    return undefined;
-  }
-}
-
-const hasProc = process.platform === "linux";
-
-/**
- * True while `pid` exists (EPERM — someone else's process — counts as alive). On Linux a zombie counts
- * as dead: an orphan nobody reaps (PID 1 in some containers does not) is no longer running anything.
- */
-export function isProcessAlive(pid: number): boolean {
-  assertPid(pid);
-  try {
-    process.kill(pid, 0);
-  } catch (error: unknown) {
-    return errnoCode(error) === "EPERM";
-  }
-  if (!hasProc) return true;
-  const stat = procStat(pid);
-  return stat === undefined ? true : stat.state !== "Z" && stat.state !== "X";
-}
+export { isProcessAlive };
 
 /** True while any process of group `pgid` is alive (zombies excluded on Linux, as above). */
 export function isProcessGroupAlive(pgid: number): boolean {

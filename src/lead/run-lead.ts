@@ -22,6 +22,7 @@ import { acquireLeadLock } from "./lead-lock.js";
 import { cleanOrphanWorktrees, markDeadWorkers, recoverCompletions } from "./recover.js";
 import type { RunEvent, RunSnapshot } from "./run-events.js";
 import { WorkerPool } from "./worker-pool.js";
+import { LOCK_FILES } from "../store/paths.js";
 
 export interface LeadOptions {
   root: string;
@@ -144,7 +145,7 @@ class Lead {
     const watcher = chokidar.watch(store.paths.dir, {
       ignoreInitial: true,
       depth: 1,
-      ignored: (file: string) => file.includes(`${path.sep}worktrees`) || file.includes(`${path.sep}logs`) || file.endsWith(".lock"),
+      ignored: (file: string) => file.includes(`${path.sep}worktrees`) || file.includes(`${path.sep}logs`) || LOCK_FILES.test(file),
     });
     watcher.on("all", () => this.poke());
     watcher.on("error", () => undefined);
@@ -397,11 +398,15 @@ class Lead {
       next++;
       await this.assign(plan, task, workerId);
     }
+    // One idle worker more than the work needs, while there is room: a crashed worker's task is then
+    // picked up at once instead of after a process start.
     const unassigned = ready.length - next;
     const registered = new Set(Object.keys(progress.workers ?? {}));
     const starting = this.pool.live().filter((child) => !registered.has(child.id)).length;
     const room = this.config.workers - this.pool.live().length;
-    for (let i = 0; i < Math.min(unassigned - starting, room); i++) this.pool.spawn();
+    const spare = idle.length - next + starting > 0 ? 0 : 1;
+    const wanted = unassigned > 0 ? unassigned - starting + spare : 0;
+    for (let i = 0; i < Math.min(wanted, room); i++) this.pool.spawn();
   }
 
   private usable(id: string, pid: number, host: string, leadPid: number | undefined): boolean {

@@ -47,7 +47,12 @@ progress.json
 events.jsonl
 inbox/
 worktrees/
+logs/
+notes/
+bin/
 *.lock
+*.lock.owner*
+*.lock.dead-*
 # temp files of atomic writes, left behind only by a crash
 *.json.[0-9]*
 *.tmp

@@ -1,6 +1,9 @@
 // Cross-process lock on a file (proper-lockfile) plus an in-process mutex, since proper-lockfile is not re-entrant.
+import { readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import lockfile from "proper-lockfile";
 import { LockBusyError, errnoCode } from "../errors.js";
+import { isProcessAlive } from "../util/process-alive.js";
 
 export interface LockOptions {
   /** Age after which a lock whose holder stopped refreshing it is taken over (clamped to >= 2000 ms). */
@@ -69,7 +72,7 @@ async function acquireFileLock(
   let delay = 1;
   for (;;) {
     try {
-      return await lockfile.lock(file, {
+      const release = await lockfile.lock(file, {
         lockfilePath: `${file}.lock`,
         realpath: false,
         stale: staleMs,
@@ -80,11 +83,108 @@ async function acquireFileLock(
           onCompromised?.(error);
         },
       });
+      publishOwner(file);
+      return async () => {
+        // Release first: a holder killed between the two steps then leaves no lock, rather than an
+        // anonymous one that only goes stale the slow way.
+        try {
+          await release();
+        } finally {
+          removeOwner(file);
+        }
+      };
     } catch (error) {
       if (errnoCode(error) !== "ELOCKED") throw error;
+      // A holder that died on this host (SIGKILL mid-write) need not cost us the whole stale time.
+      if (takeOverDeadHolder(file)) continue;
       if (Date.now() >= deadline) throw new LockBusyError(file, error);
       await sleep(delay * (0.5 + Math.random()));
       delay = Math.min(delay * 2, 25);
     }
   }
+}
+
+interface LockOwner {
+  pid: number;
+  host: string;
+  /** Inode of the lock directory this owner created: tells its lock from a newer holder's. */
+  ino: string;
+}
+
+const ownerFile = (file: string) => `${file}.lock.owner`;
+
+function lockIno(lockDir: string): string | undefined {
+  try {
+    return statSync(lockDir, { bigint: true }).ino.toString();
+  } catch {
+    return undefined;
+  }
+}
+
+function publishOwner(file: string): void {
+  const ino = lockIno(`${file}.lock`);
+  if (!ino) return;
+  const owner: LockOwner = { pid: process.pid, host: os.hostname(), ino };
+  const temp = `${ownerFile(file)}.${process.pid}`;
+  try {
+    writeFileSync(temp, JSON.stringify(owner));
+    renameSync(temp, ownerFile(file));
+  } catch {
+    // Only an optimisation: without it a dead holder's lock goes stale the slow way.
+  }
+}
+
+function readOwner(file: string): LockOwner | undefined {
+  try {
+    return JSON.parse(readFileSync(ownerFile(file), "utf8")) as LockOwner;
+  } catch {
+    return undefined;
+  }
+}
+
+function removeOwner(file: string): void {
+  if (readOwner(file)?.pid !== process.pid) return;
+  try {
+    unlinkSync(ownerFile(file));
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * When the lock's recorded owner is a dead process on this host and the lock directory is still the one
+ * it created, moves the directory aside and removes it. Returns true when the caller should retry at once.
+ */
+function takeOverDeadHolder(file: string): boolean {
+  const owner = readOwner(file);
+  if (!owner || owner.host !== os.hostname() || owner.pid === process.pid || !Number.isInteger(owner.pid) || owner.pid <= 0) return false;
+  if (isProcessAlive(owner.pid)) return false;
+  const lockDir = `${file}.lock`;
+  if (lockIno(lockDir) !== owner.ino) return false;
+  const aside = `${lockDir}.dead-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  try {
+    renameSync(lockDir, aside);
+  } catch {
+    return false;
+  }
+  // Between our check and the rename another process may have taken the lock over and made a new
+  // directory: then put it back rather than steal it.
+  if (lockIno(aside) !== owner.ino) {
+    try {
+      if (lockIno(lockDir) === undefined) renameSync(aside, lockDir);
+      else rmSync(aside, { recursive: true, force: true });
+    } catch {
+      // The holder learns of it through proper-lockfile's compromise check; writes are fenced anyway.
+    }
+    return false;
+  }
+  rmSync(aside, { recursive: true, force: true });
+  if (readOwner(file)?.pid === owner.pid) {
+    try {
+      unlinkSync(ownerFile(file));
+    } catch {
+      // Someone else removed it.
+    }
+  }
+  return true;
 }

@@ -1,5 +1,6 @@
 // Wakes a polling loop early when something in .codex/ changes (a hint only: the loop polls regardless).
 import chokidar, { type FSWatcher } from "chokidar";
+import { LOCK_FILES } from "../store/paths.js";
 
 export class Wake {
   private readonly watcher: FSWatcher;
@@ -8,7 +9,7 @@ export class Wake {
   private readonly changed = new Set<string>();
 
   constructor(dir: string) {
-    this.watcher = chokidar.watch(dir, { ignoreInitial: true, depth: 1, ignored: (file: string) => file.endsWith(".lock") || file.includes("/worktrees") || file.includes("/logs") });
+    this.watcher = chokidar.watch(dir, { ignoreInitial: true, depth: 1, ignored: (file: string) => LOCK_FILES.test(file) || file.includes("/worktrees") || file.includes("/logs") });
     this.watcher.on("all", (_event: string, file: string) => {
       this.changed.add(file);
       this.poke();
