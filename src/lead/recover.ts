@@ -52,19 +52,28 @@ export async function recoverCompletions(store: CodexStore, plan: Plan, integrat
   return recovered;
 }
 
-/** Workers on this host whose process is gone are marked exited; returns their ids. */
-export async function markDeadWorkers(store: CodexStore): Promise<string[]> {
+/**
+ * Workers on this host whose process is gone are marked exited; live workers of a lead that died are
+ * adopted (their entry names this lead, which they follow). Returns the ids of both kinds.
+ */
+export async function markDeadWorkers(store: CodexStore): Promise<{ dead: string[]; adopted: string[] }> {
   const dead: string[] = [];
+  const adopted: string[] = [];
   const host = os.hostname();
   await store.progress.update((progress) => {
     for (const [id, worker] of Object.entries(progress.workers ?? {})) {
-      if (worker.status === "exited" || worker.host !== host || isProcessAlive(worker.pid)) continue;
-      worker.status = "exited";
-      worker.agent_pid = null;
-      dead.push(id);
+      if (worker.status === "exited" || worker.host !== host) continue;
+      if (!isProcessAlive(worker.pid)) {
+        worker.status = "exited";
+        worker.agent_pid = null;
+        dead.push(id);
+      } else if (worker.lead_pid && worker.lead_pid !== process.pid && !isProcessAlive(worker.lead_pid)) {
+        worker.lead_pid = process.pid;
+        adopted.push(id);
+      }
     }
   });
-  return dead;
+  return { dead, adopted };
 }
 
 /** Worktrees of workers that are gone: leftovers committed on their branch, then the worktree removed. */

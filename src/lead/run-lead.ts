@@ -8,7 +8,9 @@ import chokidar from "chokidar";
 import { isProcessAlive, killProcessGroup } from "../agents/shell.js";
 import { CodexError, ExitCode, InvalidFileError } from "../errors.js";
 import { ensureBranch, gitRoot, headOf } from "../git/index.js";
-import { loadPlan, planFromText, type Plan } from "../plan/load-plan.js";
+import { loadPlan, type Plan } from "../plan/load-plan.js";
+import { checkedPlanFromText, rememberCheckedPlan } from "./plan-cache.js";
+import { newMessageId } from "../ops/inbox.js";
 import { readyTasks } from "../plan/ready.js";
 import { refreshMirror } from "../report/mirror.js";
 import { resolveConfig, type Config } from "../schema/config.js";
@@ -48,7 +50,17 @@ interface Seen {
   at: number;
 }
 
+/** With CODEX_DEBUG set, the time of each startup phase on stderr (where a slow restart spends its time). */
+const startupTrace = (() => {
+  const enabled = Boolean(process.env["CODEX_DEBUG"]) && process.env["CODEX_DEBUG"] !== "0";
+  const t0 = performance.now();
+  return (phase: string) => {
+    if (enabled) process.stderr.write(`[lead +${Math.round(performance.now() - t0)}ms] ${phase}\n`);
+  };
+})();
+
 export async function runLead(options: LeadOptions): Promise<LeadResult> {
+  startupTrace("runLead");
   const root = await gitRoot(options.root).catch((error: unknown) => {
     throw new CodexError("E_NOT_GIT", `${options.root} is not inside a git repository`, {
       hint: "codex-lead run needs git: run `git init` and make a first commit.",
@@ -65,7 +77,8 @@ export async function runLead(options: LeadOptions): Promise<LeadResult> {
   const store = new CodexStore(root, { lockStaleMs: config.lockStaleMs, fsync: config.fsync });
   const planText = await store.features.readText();
   // A broken plan at the start is a usage error, not a pause.
-  const plan = planText === null ? await loadPlan(store) : planFromText(store, planText);
+  const plan = planText === null ? await loadPlan(store) : checkedPlanFromText(store, planText);
+  startupTrace("plan checked");
   const releaseLock = await acquireLeadLock(store, (error) => options.onEvent?.({ type: "run.paused", message: `lead lock: ${error.message}` }));
   const lead = new Lead(store, config, options, plan, planText ?? undefined);
   try {
@@ -96,6 +109,8 @@ class Lead {
   private planText: string | undefined;
   private lastMirror = 0;
   private mirrorSignature: string | undefined;
+  private lastProgressKey = "";
+  private lastProgressAt = 0;
   private wake: (() => void) | undefined;
   /** Integration head as last seen; only this lead moves it, and every move is a compare-and-swap anyway. */
   private integrationHead: string | undefined;
@@ -131,9 +146,12 @@ class Lead {
     await ensureBranch(root, config.integrationBranch, "HEAD");
     const plan = (await this.readPlan()) ?? this.plan;
     if (!plan) throw new CodexError("E_NO_PLAN", "no valid plan to run");
+    startupTrace("lead lock held, integration branch ready");
     const recovered = await recoverCompletions(store, plan, config.integrationBranch);
+    startupTrace("completions recovered from git");
     await markDeadWorkers(store);
     await cleanOrphanWorktrees(store, (line) => this.log(line));
+    startupTrace("dead workers and orphan worktrees handled");
     const now = new Date().toISOString();
     await store.progress.update((progress) => {
       progress.run = { lead_pid: process.pid, host: this.host, started_at: now, updated_at: now, integration_branch: config.integrationBranch };
@@ -195,15 +213,33 @@ class Lead {
       this.paused = undefined;
       this.emit({ type: "run.resumed" });
     }
-    await this.watchAttempts(plan, progress);
+    const handoffs = await this.watchAttempts(plan, progress);
     progress = await this.store.progress.read();
     await this.dropRemoved(plan, progress);
+    // Idle workers get work before the (slower) merges; what the merges make ready goes out right after.
     await this.schedule(plan, progress);
+    if (handoffs.length > 0) {
+      for (const id of handoffs) {
+        const task = (await this.store.progress.read()).tasks[id];
+        if (task?.status === "in_progress" && task.handoff && task.handoff.attempt === task.attempt) await this.takeHandoff(id, task);
+      }
+      await this.schedule(plan, await this.store.progress.read());
+    }
     progress = await this.store.progress.read();
     await this.refreshMirror(progress, false);
     const snapshot = this.snapshot(plan, progress);
-    this.emit({ type: "run.progress", snapshot });
+    this.emitProgress(snapshot);
     return this.finishedResult(plan, progress, snapshot);
+  }
+
+  /** Progress when the counts or the running set changed, else at most once a second: ticks can be frequent. */
+  private emitProgress(snapshot: RunSnapshot): void {
+    const key = `${JSON.stringify(snapshot.counts)}|${snapshot.running.map((r) => `${r.task}#${r.attempt}`).join(",")}|${snapshot.paused ?? ""}`;
+    const now = performance.now();
+    if (key === this.lastProgressKey && now - this.lastProgressAt < 1000) return;
+    this.lastProgressKey = key;
+    this.lastProgressAt = now;
+    this.emit({ type: "run.progress", snapshot });
   }
 
   private async readPlan(): Promise<Plan | undefined> {
@@ -211,7 +247,7 @@ class Lead {
       const text = await this.store.features.readText();
       // Checking the plan every tick is wasted work while the text is the same.
       if (text !== null && text === this.planText && this.plan) return this.plan;
-      this.plan = text === null ? await loadPlan(this.store) : planFromText(this.store, text);
+      this.plan = text === null ? await loadPlan(this.store) : checkedPlanFromText(this.store, text);
       this.planText = text ?? undefined;
       return this.plan;
     } catch (error: unknown) {
@@ -230,8 +266,9 @@ class Lead {
   }
 
   /** Leases, judged on our own monotonic clock, and what became of each running attempt. */
-  private async watchAttempts(plan: Plan, progress: ProgressFile): Promise<void> {
+  private async watchAttempts(plan: Plan, progress: ProgressFile): Promise<string[]> {
     const mono = performance.now();
+    const handoffs: string[] = [];
     for (const [id, task] of Object.entries(progress.tasks)) {
       if (task.status !== "in_progress" || !task.attempt) continue;
       const attempt = task.attempt;
@@ -244,7 +281,7 @@ class Lead {
       const silentMs = mono - (this.seen.get(key)?.at ?? mono);
 
       if (task.handoff && task.handoff.attempt === attempt) {
-        await this.takeHandoff(id, task);
+        handoffs.push(id);
         continue;
       }
       const child = this.pool.children.get(workerId);
@@ -274,6 +311,7 @@ class Lead {
       }
     }
     void plan;
+    return handoffs;
   }
 
   private async takeHandoff(id: string, task: TaskState): Promise<void> {
@@ -403,7 +441,11 @@ class Lead {
     const unassigned = ready.length - next;
     const registered = new Set(Object.keys(progress.workers ?? {}));
     const starting = this.pool.live().filter((child) => !registered.has(child.id)).length;
-    const room = this.config.workers - this.pool.live().length;
+    // Adopted workers (of a lead that died) count against the limit like our own children.
+    const adopted = Object.entries(progress.workers ?? {}).filter(
+      ([id, w]) => !this.pool.children.has(id) && w.status !== "exited" && w.lead_pid === process.pid && w.host === this.host && isProcessAlive(w.pid),
+    ).length;
+    const room = this.config.workers - this.pool.live().length - adopted;
     const spare = idle.length - next + starting > 0 ? 0 : 1;
     const wanted = unassigned > 0 ? unassigned - starting + spare : 0;
     for (let i = 0; i < Math.min(wanted, room); i++) this.pool.spawn();
@@ -425,9 +467,14 @@ class Lead {
     this.integrationHead = base;
     const current = (await this.store.progress.read()).tasks[id];
     const attempt = (current?.attempt ?? 0) + 1;
-    const { sendMessage } = await import("../ops/inbox.js");
     // The message first: a crash right after leaves an unused message, never an assignment without one.
-    await sendMessage(this.store, id, { kind: "assignment", from: "lead", attempt, worker: workerId, text: `attempt ${attempt} of ${id}, starting from ${base}` });
+    // Written directly rather than through sendMessage, which re-reads the plan to check the id (we know it).
+    const message = { id: newMessageId(), kind: "assignment" as const, from: "lead", attempt, worker: workerId, base, text: `attempt ${attempt} of ${id}`, created_at: new Date().toISOString() };
+    await this.store.ensureDirs();
+    await this.store.inbox(id).update((inbox) => {
+      inbox.messages.push(message);
+    });
+    await this.store.event({ type: "inbox.sent", task: id, by: "lead", data: { id: message.id, kind: message.kind } });
     let assigned = false;
     await this.store.progress.update((progress) => {
       const task = progress.tasks[id] ?? { status: "not_started" };
@@ -481,11 +528,14 @@ class Lead {
       const { value } = await this.store.features.update((features) => {
         planUnchanged = withoutMirror(features) === planShape;
         return refreshMirror(features, progress);
-      });
+      }, { trusted: true });
       this.mirrorSignature = signature;
       // Our rewrite changed only mirror fields: the plan need not be checked again. A person's edit that landed
       // meanwhile (re-applied under our write) leaves planUnchanged false, so it is checked on the next tick.
-      if (planUnchanged) this.planText = canonicalJson(value);
+      if (planUnchanged) {
+        this.planText = canonicalJson(value);
+        rememberCheckedPlan(this.store, this.planText);
+      }
     } catch (error: unknown) {
       if (!(error instanceof CodexError)) throw error;
     }
@@ -520,7 +570,7 @@ class Lead {
     const waiting = describeWaiting(plan, progress);
     const exitCode = snapshot.counts.completed === snapshot.total ? ExitCode.ok : snapshot.counts.failed > 0 ? ExitCode.failed : ExitCode.blocked;
     await this.refreshMirror(progress, true);
-    await this.pool.stopAll(5000);
+    await this.stopWorkers(5000);
     await cleanOrphanWorktrees(this.store, (line) => this.log(line));
     await this.store.event({ type: "run.finished", by: "lead", data: { exitCode, counts: snapshot.counts } });
     const result = { exitCode, snapshot, waiting };
@@ -529,10 +579,19 @@ class Lead {
   }
 
   /** SIGINT/SIGTERM: stop workers cleanly (their work stays on their branches) and put their tasks back. */
+  /** Our children and the workers we adopted from a lead that died. */
+  private async stopWorkers(graceMs: number): Promise<Set<string>> {
+    const progress = await this.store.progress.read().catch(() => undefined);
+    const adopted = Object.entries(progress?.workers ?? {}).filter(
+      ([id, w]) => !this.pool.children.has(id) && w.status !== "exited" && w.lead_pid === process.pid && w.host === this.host && isProcessAlive(w.pid),
+    );
+    await Promise.all([this.pool.stopAll(graceMs), ...adopted.map(([, w]) => killProcessGroup(w.pid, { graceMs }))]);
+    return new Set([...this.pool.children.keys(), ...adopted.map(([id]) => id)]);
+  }
+
   private async interrupt(): Promise<LeadResult> {
-    await this.pool.stopAll(5000);
+    const stopped = await this.stopWorkers(5000);
     await cleanOrphanWorktrees(this.store, (line) => this.log(line));
-    const stopped = new Set(this.pool.children.keys());
     await this.store.progress.update((progress) => {
       const now = new Date().toISOString();
       for (const task of Object.values(progress.tasks)) {

@@ -49,6 +49,7 @@ inbox/
 worktrees/
 logs/
 notes/
+cache/
 bin/
 *.lock
 *.lock.owner*

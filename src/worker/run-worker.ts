@@ -48,6 +48,9 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
   let lastBeat = 0;
   let attempts = 0;
   let hintUntil = 0;
+  let leadPid = options.leadPid;
+  let leadGoneSince: number | undefined;
+  const leadGraceMs = Math.max(5000, 5 * heartbeatMs);
   try {
     while (!stop.signal.aborted) {
       // Idle, progress.json is read only on our heartbeat or when an inbox got an assignment for us:
@@ -70,6 +73,10 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
         }
         const me = progress.workers?.[id];
         if (me?.status === "stopping") break;
+        if (leadPid && me?.lead_pid && me.lead_pid !== leadPid) {
+          log(`adopted by lead ${me.lead_pid}`);
+          leadPid = me.lead_pid;
+        }
         if (me?.task && me.attempt) {
           const token = { task: me.task, attempt: me.attempt, worker: id };
           const task = progress.tasks[me.task];
@@ -92,9 +99,15 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
         if (options.once && attempts >= 1) break;
         continue;
       }
-      if (options.leadPid && !isProcessAlive(options.leadPid)) {
-        log(`lead ${options.leadPid} is gone and nothing is assigned: exiting`);
-        break;
+      if (leadPid && !isProcessAlive(leadPid)) {
+        // A restarted lead may adopt us (it writes its pid into our entry); give it time before leaving.
+        leadGoneSince ??= Date.now();
+        if (Date.now() - leadGoneSince > leadGraceMs) {
+          log(`lead ${leadPid} is gone and nothing is assigned: exiting`);
+          break;
+        }
+      } else {
+        leadGoneSince = undefined;
       }
       await wake.wait(Math.max(10, heartbeatMs - (Date.now() - lastBeat)));
     }

@@ -1,0 +1,41 @@
+// Remembers (in .codex/cache/) the hash of the last features.json text that passed every plan check, so a
+// restarted lead need not re-check a large unchanged plan: the same bytes give the same verdict.
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { planFromText } from "../plan/load-plan.js";
+import { buildPlan, type Plan } from "../plan/plan.js";
+import type { FeaturesFile } from "../schema/features.js";
+import type { CodexStore } from "../store/codex-store.js";
+
+function cacheFile(store: CodexStore): string {
+  return path.join(store.paths.dir, "cache", "plan-checked.sha256");
+}
+
+function hashOf(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** Marks `text` as a plan that passed every check. */
+export function rememberCheckedPlan(store: CodexStore, text: string): void {
+  try {
+    mkdirSync(path.dirname(cacheFile(store)), { recursive: true });
+    writeFileSync(cacheFile(store), hashOf(text));
+  } catch {
+    // Only a shortcut: without it the plan is checked again.
+  }
+}
+
+/** Like planFromText (throws the same errors), without re-checking text that already passed. */
+export function checkedPlanFromText(store: CodexStore, text: string): Plan {
+  let known: string | undefined;
+  try {
+    known = readFileSync(cacheFile(store), "utf8").trim();
+  } catch {
+    known = undefined;
+  }
+  if (known && known === hashOf(text)) return buildPlan(JSON.parse(text) as FeaturesFile);
+  const plan = planFromText(store, text);
+  rememberCheckedPlan(store, text);
+  return plan;
+}
