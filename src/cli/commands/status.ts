@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { pipelineSummary } from "../../ops/summary.js";
 import { loadPlanIfPresent } from "../../plan/load-plan.js";
 import { renderStatus, statusJson } from "../../report/status-text.js";
+import { keptWork, renderKeptWork } from "../../report/kept-work.js";
 import type { CliContext } from "../context.js";
 
 export function registerStatus(program: Command, ctx: CliContext): void {
@@ -15,10 +16,13 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       const plan = await loadPlanIfPresent(store);
       const progress = await store.progress.read();
       const summary = pipelineSummary(plan, progress);
+      // Outside a git repository (or before any run) there are no work branches to name.
+      const kept = await keptWork(await ctx.root(), progress).catch(() => []);
       if (options.json) {
-        ctx.output.data(statusJson(summary));
+        const data = JSON.parse(statusJson(summary)) as Record<string, unknown>;
+        ctx.output.data(`${JSON.stringify({ ...data, kept_work: kept }, null, 2)}\n`);
       } else {
-        ctx.output.data(renderStatus(summary, { color: ctx.output.dataColor }));
+        ctx.output.data(renderStatus(summary, { color: ctx.output.dataColor }) + renderKeptWork(kept));
       }
     });
 }
