@@ -26,6 +26,7 @@ import {
   statusCount,
   unmergedCommits,
   updateRefCas,
+  withTrailers,
   worktreeAdd,
   worktreeList,
   worktreePrune,
@@ -181,6 +182,16 @@ describe("commits and trailers", () => {
       { sha, value: "auth-model", subject: "auth-model: Create User model" },
     ]);
     expect(await readTrailers(repo, git(repo, ["rev-parse", "HEAD~2"]))).toEqual({});
+  });
+
+  it("add trailers to a message that already has some, and keep non-ASCII names and subjects intact", async () => {
+    const repo = tempRepo();
+    writeFileSync(path.join(repo, "résumé ü.txt"), "x\n");
+    const sha = await commitAll(repo, { message: "täsk-1: Grüße\n\nbody\n\nTask: täsk-1", trailers: { Attempt: "3" } });
+    expect(await readTrailers(repo, sha)).toEqual({ Task: "täsk-1", Attempt: "3" });
+    expect(await changedFiles(repo, sha)).toEqual(["résumé ü.txt"]);
+    expect(await commitsWithTrailer(repo, "HEAD", "Task")).toEqual([{ sha, value: "täsk-1", subject: "täsk-1: Grüße" }]);
+    expect(await withTrailers(repo, "subject: with colon", { Task: "t" })).toBe("subject: with colon\n\nTask: t");
   });
 
   it("commitAll without allowEmpty fails on a clean tree, and sets the author when asked", async () => {
