@@ -25,8 +25,10 @@ export async function recoverCompletions(store: CodexStore, plan: Plan, integrat
     await createTag(root, taskTag(task), sha);
     tags.set(taskTag(task), sha);
   }
-  const recovered: string[] = [];
+  let recovered: { id: string; from: string; attempt: number | undefined; sha: string; tag: string }[] = [];
   await store.progress.update((progress) => {
+    // May run again on top of a person's save: start over from the draft each time.
+    recovered = [];
     for (const [tag, sha] of tags) {
       const id = tag.slice(TAG_PREFIX.length);
       if (!plan.byId.has(id)) continue;
@@ -46,10 +48,24 @@ export async function recoverCompletions(store: CodexStore, plan: Plan, integrat
         handoff: undefined,
         not_before: null,
       };
-      recovered.push(id);
+      recovered.push({ id, from: task?.status ?? "not_started", attempt: task?.attempt, sha, tag });
     }
   });
-  return recovered;
+  // The audit log records this transition like any other (a lead killed between tagging and writing progress.json
+  // left it unrecorded): events.jsonl then agrees with progress.json.
+  for (const { id, from, attempt, sha, tag } of recovered) {
+    await store.event({
+      type: "task.status",
+      task: id,
+      ...(attempt === undefined ? {} : { attempt }),
+      from,
+      to: "completed",
+      reason: `recovered from git: ${tag} is on ${sha.slice(0, 12)}`,
+      by: "lead",
+      data: { commit: sha, tag, recovered: true },
+    });
+  }
+  return recovered.map((r) => r.id);
 }
 
 /**

@@ -8,8 +8,8 @@ import chokidar from "chokidar";
 import { isProcessAlive, killProcessGroup } from "../agents/shell.js";
 import { CodexError, ExitCode, InvalidFileError } from "../errors.js";
 import { ensureBranch, gitRoot, headOf } from "../git/index.js";
-import { loadPlan, type Plan } from "../plan/load-plan.js";
-import { checkedPlanFromText, rememberCheckedPlan } from "./plan-cache.js";
+import { loadPlan, planFromText, type Plan } from "../plan/load-plan.js";
+import { checkedPlanFromText, rememberCheckedPlan } from "../plan/plan-cache.js";
 import { newMessageId } from "../ops/inbox.js";
 import { readyTasks } from "../plan/ready.js";
 import { refreshMirror } from "../report/mirror.js";
@@ -77,7 +77,7 @@ export async function runLead(options: LeadOptions): Promise<LeadResult> {
   const store = new CodexStore(root, { lockStaleMs: config.lockStaleMs, fsync: config.fsync });
   const planText = await store.features.readText();
   // A broken plan at the start is a usage error, not a pause.
-  const plan = planText === null ? await loadPlan(store) : checkedPlanFromText(store, planText);
+  const plan = planText === null ? await loadPlan(store) : checkedPlanFromText(store, planText, planFromText);
   startupTrace("plan checked");
   const releaseLock = await acquireLeadLock(store, (error) => options.onEvent?.({ type: "run.paused", message: `lead lock: ${error.message}` }));
   const lead = new Lead(store, config, options, plan, planText ?? undefined);
@@ -247,7 +247,7 @@ class Lead {
       const text = await this.store.features.readText();
       // Checking the plan every tick is wasted work while the text is the same.
       if (text !== null && text === this.planText && this.plan) return this.plan;
-      this.plan = text === null ? await loadPlan(this.store) : checkedPlanFromText(this.store, text);
+      this.plan = text === null ? await loadPlan(this.store) : checkedPlanFromText(this.store, text, planFromText);
       this.planText = text ?? undefined;
       return this.plan;
     } catch (error: unknown) {

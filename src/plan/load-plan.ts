@@ -1,6 +1,7 @@
 // Reads .codex/features.json and returns the checked plan, or throws with every problem at once.
 import { CodexError, PlanError } from "../errors.js";
 import type { FeaturesFile } from "../schema/features.js";
+import { checkedPlanFromText } from "./plan-cache.js";
 import type { CodexStore } from "../store/codex-store.js";
 import { parseJsonText } from "../util/json-text.js";
 import { checkPlan, formatPlanProblems } from "./check-plan.js";
@@ -27,7 +28,8 @@ export async function loadPlan(store: CodexStore): Promise<Plan> {
 export async function loadPlanIfPresent(store: CodexStore): Promise<Plan | null> {
   const text = await store.features.readText();
   if (text === null) return null;
-  return planFromText(store, text);
+  // A large unchanged plan is not checked again (by content hash): status stays fast on 10,000 subtasks.
+  return checkedPlanFromText(store, text, planFromText);
 }
 
 /** Checks the text of features.json as loadPlan does, e.g. a person's edit before it is saved. */

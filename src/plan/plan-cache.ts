@@ -3,8 +3,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { planFromText } from "../plan/load-plan.js";
-import { buildPlan, type Plan } from "../plan/plan.js";
+import { buildPlan, type Plan } from "./plan.js";
 import type { FeaturesFile } from "../schema/features.js";
 import type { CodexStore } from "../store/codex-store.js";
 
@@ -12,8 +11,11 @@ function cacheFile(store: CodexStore): string {
   return path.join(store.paths.dir, "cache", "plan-checked.sha256");
 }
 
+/** Bump when the plan checks change, so text that passed older checks is checked again. */
+const CHECKS_VERSION = "plan-checks-1";
+
 function hashOf(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  return createHash("sha256").update(CHECKS_VERSION).update("\0").update(text).digest("hex");
 }
 
 /** Marks `text` as a plan that passed every check. */
@@ -27,7 +29,7 @@ export function rememberCheckedPlan(store: CodexStore, text: string): void {
 }
 
 /** Like planFromText (throws the same errors), without re-checking text that already passed. */
-export function checkedPlanFromText(store: CodexStore, text: string): Plan {
+export function checkedPlanFromText(store: CodexStore, text: string, planFromText: (store: CodexStore, text: string) => Plan): Plan {
   let known: string | undefined;
   try {
     known = readFileSync(cacheFile(store), "utf8").trim();
