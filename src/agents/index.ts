@@ -6,4 +6,4 @@ export {
   type AgentOutcome,
   type AgentFailureReason,
 } from "./shell.js";
-export { killProcessGroup, isProcessAlive, isProcessGroupAlive, type KillOptions } from "./process-group.js";
+export { killProcessGroup, killProcessesUnder, isProcessAlive, isProcessGroupAlive, type KillOptions } from "./process-group.js";

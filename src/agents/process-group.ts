@@ -1,5 +1,5 @@
 // Is a process (group) alive, and kill a whole process group: SIGTERM, then SIGKILL after a grace period.
-import { readdirSync } from "node:fs";
+import { readdirSync, readlinkSync } from "node:fs";
 import { errnoCode } from "../errors.js";
 import { assertPid, hasProc, isProcessAlive, procStat } from "../util/process-alive.js";
 
@@ -78,4 +78,42 @@ export async function killProcessGroup(pid: number, options: KillOptions = {}): 
   if (await waitUntilDead(pid, graceMs)) return;
   signalGroup(pid, "SIGKILL");
   await waitUntilDead(pid, AFTER_SIGKILL_WAIT_MS);
+}
+
+/**
+ * Kills (SIGKILL, whole process group) every process whose working directory is `dir` or inside it:
+ * the agents of a worker that died, whatever pid was or was not recorded for them. Linux only (/proc);
+ * elsewhere it does nothing. Our own process group is never touched. Returns the groups killed.
+ */
+export function killProcessesUnder(dir: string): number[] {
+  if (!hasProc) return [];
+  const own = procStat(process.pid)?.pgrp;
+  const groups = new Set<number>();
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let cwd: string;
+    try {
+      cwd = readlinkSync(`/proc/${entry}/cwd`);
+    } catch {
+      continue;
+    }
+    if (cwd !== dir && !cwd.startsWith(`${dir}/`)) continue;
+    const stat = procStat(Number(entry));
+    if (!stat || stat.state === "Z" || stat.pgrp <= 1 || stat.pgrp === own) continue;
+    groups.add(stat.pgrp);
+  }
+  for (const group of groups) {
+    try {
+      process.kill(-group, "SIGKILL");
+    } catch {
+      // Gone already.
+    }
+  }
+  return [...groups];
 }

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { isProcessGroupAlive, killProcessGroup } from "./process-group.js";
 import { OutputTail } from "./output-tail.js";
 
-export { isProcessAlive, isProcessGroupAlive, killProcessGroup, type KillOptions } from "./process-group.js";
+export { isProcessAlive, isProcessGroupAlive, killProcessGroup, killProcessesUnder, type KillOptions } from "./process-group.js";
 
 export interface ShellAgentOptions {
   /** A string runs through `sh -c`; an array runs as argv, no shell ever reading its values. */

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { isProcessAlive } from "../agents/shell.js";
+import { isProcessAlive, killProcessesUnder } from "../agents/shell.js";
 import { commitAll, commitsWithTrailer, createTag, listTags, statusCount, worktreePrune, worktreeRemove } from "../git/index.js";
 import { runGit } from "../git/run-git.js";
 import type { Plan } from "../plan/load-plan.js";
@@ -80,6 +80,7 @@ export async function markDeadWorkers(store: CodexStore): Promise<{ dead: string
     for (const [id, worker] of Object.entries(progress.workers ?? {})) {
       if (worker.status === "exited" || worker.host !== host) continue;
       if (!isProcessAlive(worker.pid)) {
+        killProcessesUnder(path.join(store.paths.worktrees, id)); // its orphaned agents, if any
         worker.status = "exited";
         worker.agent_pid = null;
         dead.push(id);
@@ -103,6 +104,8 @@ export async function cleanOrphanWorktrees(store: CodexStore, log: (line: string
     const worker = progress.workers?.[entry];
     if (worker && (worker.host !== host || isProcessAlive(worker.pid))) continue; // a live worker's tree is never touched
     const worktree = path.join(dir, entry);
+    // Nothing may still write there while its leftovers are committed and the tree removed.
+    killProcessesUnder(worktree);
     try {
       const { uncommitted } = await statusCount(worktree);
       if (uncommitted > 0) {

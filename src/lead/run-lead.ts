@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import chokidar from "chokidar";
-import { isProcessAlive, killProcessGroup } from "../agents/shell.js";
+import { isProcessAlive, killProcessGroup, killProcessesUnder } from "../agents/shell.js";
 import { CodexError, ExitCode, InvalidFileError } from "../errors.js";
 import { ensureBranch, gitRoot, headOf } from "../git/index.js";
 import { loadPlan, planFromText, type Plan } from "../plan/load-plan.js";
@@ -14,7 +14,7 @@ import { newMessageId } from "../ops/inbox.js";
 import { readyTasks } from "../plan/ready.js";
 import { refreshMirror } from "../report/mirror.js";
 import { resolveConfig, type Config } from "../schema/config.js";
-import type { ProgressFile, TaskState } from "../schema/progress.js";
+import type { ProgressFile, TaskState, WorkerState } from "../schema/progress.js";
 import { CodexStore } from "../store/codex-store.js";
 import { parseDuration } from "../util/duration.js";
 import { canonicalJson } from "../util/json-text.js";
@@ -197,40 +197,47 @@ class Lead {
 
   /** One pass: observe, handle hand-offs and failures, schedule, and tell whether the run is over. */
   private async tick(): Promise<LeadResult | undefined> {
-    const plan = await this.readPlan();
+    const fresh = await this.readPlan();
     let progress: ProgressFile;
     try {
       progress = await this.store.progress.read();
     } catch (error: unknown) {
       if (error instanceof InvalidFileError) {
+        // Nothing can be written until the person fixes it: every transition waits.
         this.pause(`${error.message} — scheduling waits until it is fixed`);
         return undefined;
       }
       throw error;
     }
+    // An invalid plan pauses scheduling only: running attempts are still watched and merged with the last good plan.
+    const plan = fresh ?? this.plan;
     if (!plan) return undefined;
-    if (this.paused) {
+    if (fresh && this.paused) {
       this.paused = undefined;
       this.emit({ type: "run.resumed" });
     }
     const handoffs = await this.watchAttempts(plan, progress);
-    progress = await this.store.progress.read();
-    await this.dropRemoved(plan, progress);
-    // Idle workers get work before the (slower) merges; what the merges make ready goes out right after.
-    await this.schedule(plan, progress);
+    if (fresh) {
+      progress = await this.store.progress.read();
+      await this.dropRemoved(plan, progress);
+      // Idle workers get work before the (slower) merges; what the merges make ready goes out right after.
+      await this.schedule(plan, progress);
+    }
     if (handoffs.length > 0) {
       for (const id of handoffs) {
         const task = (await this.store.progress.read()).tasks[id];
         if (task?.status === "in_progress" && task.handoff && task.handoff.attempt === task.attempt) await this.takeHandoff(id, task);
       }
-      await this.schedule(plan, await this.store.progress.read());
+      if (fresh) await this.schedule(plan, await this.store.progress.read());
     }
     progress = await this.store.progress.read();
+    if (!fresh) return undefined;
     await this.refreshMirror(progress, false);
     const snapshot = this.snapshot(plan, progress);
     this.emitProgress(snapshot);
     return this.finishedResult(plan, progress, snapshot);
   }
+
 
   /** Progress when the counts or the running set changed, else at most once a second: ticks can be frequent. */
   private emitProgress(snapshot: RunSnapshot): void {
@@ -288,13 +295,12 @@ class Lead {
       if (child?.exit) {
         const how = child.exit.signal ? `killed by ${child.exit.signal}` : `exited with code ${child.exit.code}`;
         const tail = WorkerPool.tail(child.logFile);
-        // The agent leads its own process group: a worker that died (SIGKILL) left it running, orphaned.
-        if (worker?.agent_pid && worker.host === this.host) await killProcessGroup(worker.agent_pid, { graceMs: 0 });
+        await this.killAgentsOf(workerId, worker);
         await this.endAttempt(id, attempt, workerId, "exited", `worker ${workerId} ${how} without reporting${tail ? `; log tail: ${tail.slice(-400)}` : ""}`);
         continue;
       }
       if (!child && worker && worker.host === this.host && !isProcessAlive(worker.pid)) {
-        if (worker.agent_pid) await killProcessGroup(worker.agent_pid, { graceMs: 0 });
+        await this.killAgentsOf(workerId, worker);
         await this.endAttempt(id, attempt, workerId, "exited", `worker ${workerId} (pid ${worker.pid}) is gone without reporting`);
         continue;
       }
@@ -302,16 +308,25 @@ class Lead {
         this.emit({ type: "worker.stalled", worker: workerId, task: id, attempt, silentMs });
         if (worker && worker.host === this.host) {
           // Kill the worker's group and the agent's: a stopped (SIGSTOP) process dies of SIGKILL too.
-          await Promise.all([
-            killProcessGroup(worker.pid, { graceMs: 0 }),
-            worker.agent_pid ? killProcessGroup(worker.agent_pid, { graceMs: 0 }) : Promise.resolve(),
-          ]);
+          await killProcessGroup(worker.pid, { graceMs: 0 });
+          await this.killAgentsOf(workerId, worker);
         }
         await this.endAttempt(id, attempt, workerId, "stalled", `no heartbeat from ${workerId} for ${Math.round(silentMs)} ms (stall timeout ${this.config.stallTimeoutMs} ms)`, true);
       }
     }
     void plan;
     return handoffs;
+  }
+
+  /**
+   * The agent leads its own process group, so a worker that died (SIGKILL) left it running, orphaned:
+   * kill its recorded group, and whatever else still runs in the worker's worktree (an agent whose pid
+   * was never recorded because the worker died right after starting it).
+   */
+  private async killAgentsOf(workerId: string, worker: WorkerState | undefined): Promise<void> {
+    if (worker && worker.host !== this.host) return;
+    if (worker?.agent_pid) await killProcessGroup(worker.agent_pid, { graceMs: 0 });
+    killProcessesUnder(path.join(this.store.paths.worktrees, workerId));
   }
 
   private async takeHandoff(id: string, task: TaskState): Promise<void> {

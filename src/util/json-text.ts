@@ -1,4 +1,5 @@
 // JSON text in and out: parse errors with line and column, canonical output (stable key order, 2-space indent, trailing newline).
+import { jsonErrorPosition } from "./json-error-position.js";
 
 export interface JsonSyntaxProblem {
   line: number;
@@ -33,11 +34,12 @@ export function parseJsonText(text: string): JsonParseResult {
       line = Number(lineColMatch[1]);
       column = Number(lineColMatch[2]);
     } else {
-      const position = positionMatch ? Number(positionMatch[1]) : text.length;
+      const position = positionMatch ? Number(positionMatch[1]) : (jsonErrorPosition(text) ?? text.length);
       ({ line, column } = lineColumnAt(text, position));
     }
     const message = raw
-      .replace(/ in JSON at position \d+.*$/s, "")
+      .replace(/^(Unexpected token '.*?'), (?:\.\.\.)?".*" is not valid JSON$/s, "$1")
+      .replace(/ (?:in JSON )?at position \d+.*$/s, "")
       .replace(/\s*\(line \d+ column \d+\)/, "")
       .replace(/^JSON\.parse: /, "");
     return { ok: false, problem: { line, column, message: message || "invalid JSON" } };
