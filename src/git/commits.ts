@@ -32,7 +32,12 @@ export async function withTrailers(_cwd: string, message: string, trailers: Trai
   const args = trailerArgs(trailers);
   if (args.length === 0) return message;
   const lines = args.filter((_, index) => index % 2 === 1);
-  return `${message.trimEnd()}\n\n${lines.join("\n")}\n`;
+  const body = message.trimEnd();
+  // A message that already ends in a trailer block (after its subject) gets ours appended to that block.
+  const paragraphs = body.split(/\n\s*\n/);
+  const last = paragraphs.length > 1 ? paragraphs[paragraphs.length - 1] ?? "" : "";
+  const endsInTrailers = last !== "" && last.split("\n").every((line) => /^[A-Za-z0-9][A-Za-z0-9-]*: /.test(line));
+  return `${body}${endsInTrailers ? "\n" : "\n\n"}${lines.join("\n")}`;
 }
 
 export interface CommitAllOptions {
