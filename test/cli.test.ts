@@ -8,6 +8,7 @@ import { CodexError, ExitCode } from "../src/errors.js";
 import { createOutput, wantsColor, type Stream } from "../src/cli/output.js";
 import { reportError, runCli } from "../src/cli/run-main.js";
 import { leadBin, tempDir, tempRepo } from "./helpers/temp.js";
+import { MINIMAL_PLAN } from "./helpers/plans.js";
 
 interface Result {
   code: number | null;
@@ -28,18 +29,6 @@ function lead(cwd: string, args: string[], env: Record<string, string | undefine
 const ANSI = /\u001b\[/;
 const STACK = "    at ";
 
-const MINIMAL_PLAN = {
-  features: [
-    {
-      id: "auth",
-      feature: "User authentication",
-      subtasks: [
-        { id: "auth-model", name: "Create User model", command: "node scripts/gen-model.js" },
-        { id: "auth-login", name: "Add login endpoint", deps: ["auth-model"], acceptance: "POST /login returns a token", files: ["api/auth.ts"] },
-      ],
-    },
-  ],
-};
 
 function codexFile(dir: string, name: string): string {
   return path.join(dir, ".codex", name);

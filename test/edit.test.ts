@@ -7,6 +7,7 @@ import { formatConflicts, threeWayMerge } from "../src/ops/edit-merge.js";
 import { EditNotAppliedError, editFile } from "../src/ops/edit-session.js";
 import { CodexStore } from "../src/store/codex-store.js";
 import { leadBin, repoRoot, tempDir, tempRepo } from "./helpers/temp.js";
+import { MINIMAL_PLAN } from "./helpers/plans.js";
 
 const fixture = (name: string): string => path.join(repoRoot, "test", "fixtures", name);
 
@@ -117,22 +118,10 @@ describe("threeWayMerge", () => {
   });
 });
 
-const PLAN = {
-  features: [
-    {
-      id: "auth",
-      feature: "User authentication",
-      subtasks: [
-        { id: "auth-model", name: "Create User model", command: "node scripts/gen-model.js" },
-        { id: "auth-login", name: "Add login endpoint", deps: ["auth-model"], acceptance: "POST /login returns a token", files: ["api/auth.ts"] },
-      ],
-    },
-  ],
-};
 
 function setupRepo(): string {
   const dir = tempRepo();
-  writeFileSync(path.join(dir, ".codex", "features.json"), `${JSON.stringify(PLAN, null, 2)}\n`);
+  writeFileSync(path.join(dir, ".codex", "features.json"), `${JSON.stringify(MINIMAL_PLAN, null, 2)}\n`);
   const progress = { tasks: { "auth-model": { status: "not_started" }, "auth-login": { status: "not_started" } }, workers: {} };
   writeFileSync(path.join(dir, ".codex", "progress.json"), `${JSON.stringify(progress, null, 2)}\n`);
   return dir;

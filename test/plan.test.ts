@@ -11,19 +11,8 @@ import type { FeaturesFile } from "../src/schema/features.js";
 import type { ProgressFile } from "../src/schema/progress.js";
 import { CodexStore } from "../src/store/codex-store.js";
 import { tempRepo } from "./helpers/temp.js";
+import { MINIMAL_PLAN } from "./helpers/plans.js";
 
-const MINIMAL = {
-  features: [
-    {
-      id: "auth",
-      feature: "User authentication",
-      subtasks: [
-        { id: "auth-model", name: "Create User model", command: "node scripts/gen-model.js" },
-        { id: "auth-login", name: "Add login endpoint", deps: ["auth-model"], acceptance: "POST /login returns a token", files: ["api/auth.ts"] },
-      ],
-    },
-  ],
-};
 
 /** A plan of one feature whose subtasks are given as [id, deps]. */
 function planOf(...tasks: Array<[string, string[]?]>): unknown {
@@ -38,7 +27,7 @@ const ADVICE = 'ids name files and git refs, so use letters, digits, "-", "_" an
 
 describe("checkPlan", () => {
   it("accepts the minimal plan of DESIGN.md as is", () => {
-    expect(checkPlan(MINIMAL)).toEqual([]);
+    expect(checkPlan(MINIMAL_PLAN)).toEqual([]);
   });
 
   it("names duplicate subtask ids across features and duplicate feature ids", () => {
@@ -173,7 +162,7 @@ describe("checkPlan", () => {
 describe("loadPlan", () => {
   it("returns the tasks in plan order with deps normalized", async () => {
     const store = new CodexStore(tempRepo());
-    writeFileSync(store.paths.features, JSON.stringify(MINIMAL, null, 2));
+    writeFileSync(store.paths.features, JSON.stringify(MINIMAL_PLAN, null, 2));
     const plan = await loadPlan(store);
     expect(plan.tasks.map((task) => [task.id, task.feature, task.featureId, task.order, task.deps])).toEqual([
       ["auth-model", "User authentication", "auth", 0, []],

@@ -7,6 +7,7 @@ import { TAG_PREFIX, taskTag } from "../lead/integrate.js";
 import { ROLLED_BACK_PREFIX } from "../lead/recover.js";
 import { sendMessage } from "../ops/inbox.js";
 import { unknownTaskError } from "../ops/known-tasks.js";
+import { resetForRetry } from "../ops/task-commands.js";
 import { dependentsOf } from "../plan/graph.js";
 import { loadPlan } from "../plan/load-plan.js";
 import { refreshMirror } from "../report/mirror.js";
@@ -291,20 +292,12 @@ async function resetProgress(repo: CheckpointRepo, requested: string, result: Ro
   return stopped;
 }
 
+/** Like a retry, and the checkpoint it had is forgotten too: the redo makes a new one. */
 function clearForRedo(state: TaskState, now: string, reason: string): void {
-  state.status = "not_started";
+  resetForRetry(state, now);
   state.reason = reason;
-  state.assignee = null;
-  state.started_at = null;
-  state.completed_at = null;
-  state.not_before = null;
-  state.updated_at = now;
   delete state.commit;
   delete state.tag;
-  delete state.handoff;
-  delete state.percent;
-  delete state.detail;
-  delete state.error;
   delete state.result;
 }
 

@@ -358,6 +358,9 @@ class Lead {
     const now = new Date();
     let applied = false;
     let startedAt: string | null | undefined;
+    // Logged before progress.json changes: the tag already makes it completed, and a lead killed between the two
+    // steps then leaves a task recovery completes (and logs again), never a completion missing from the log.
+    await this.store.event({ type: "task.status", task: id, attempt, worker, from: "in_progress", to: "completed", by: "lead", data: { commit: result.commit, tag: result.tag } });
     await this.store.progress.update((progress) => {
       const current = progress.tasks[id];
       // The merge is done and tagged whatever happens here; the tag is the truth that recovery reads.
@@ -386,7 +389,6 @@ class Lead {
       }
     });
     if (startedAt) this.durations.push(now.getTime() - Date.parse(startedAt));
-    await this.store.event({ type: "task.status", task: id, attempt, worker, from: "in_progress", to: "completed", by: "lead", data: { commit: result.commit, tag: result.tag } });
     if (applied) this.emit({ type: "task.completed", task: id, attempt, commit: result.commit, tag: result.tag });
   }
 

@@ -36,7 +36,7 @@ function entryOf(draft: ProgressFile, id: string, planIds: ReadonlySet<string>):
 }
 
 /** Back to not_started for a fresh attempt: the attempt counter and history stay, so old tokens stay stale. */
-function resetForRetry(state: TaskState, now: string): void {
+export function resetForRetry(state: TaskState, now: string): void {
   state.status = "not_started";
   state.assignee = null;
   state.started_at = null;
@@ -47,8 +47,8 @@ function resetForRetry(state: TaskState, now: string): void {
   delete state.error;
   delete state.percent;
   delete state.detail;
-  // A hand-off left by the old attempt must not be taken for the next one's (typed loosely: the field belongs to the lead's protocol).
-  delete (state as Record<string, unknown>)["handoff"];
+  // A hand-off left by the old attempt must not be taken for the next one's.
+  delete state.handoff;
 }
 
 /**

@@ -1,6 +1,7 @@
 // Cross-process lock on a file (proper-lockfile) plus an in-process mutex, since proper-lockfile is not re-entrant.
-import { readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import lockfile from "proper-lockfile";
 import { LockBusyError, errnoCode } from "../errors.js";
 import { isProcessAlive } from "../util/process-alive.js";
@@ -94,6 +95,12 @@ async function acquireFileLock(
         }
       };
     } catch (error) {
+      // Our lock directory vanished before proper-lockfile was done taking it (another process judged the lock
+      // before ours stale and removed ours in its place): an internal error would kill the caller; try again.
+      if (errnoCode(error) === "ENOENT" && existsSync(path.dirname(file)) && Date.now() < deadline) {
+        await sleep(delay * (0.5 + Math.random()));
+        continue;
+      }
       if (errnoCode(error) !== "ELOCKED") throw error;
       // A holder that died on this host (SIGKILL mid-write) need not cost us the whole stale time.
       if (takeOverDeadHolder(file)) continue;
@@ -107,7 +114,11 @@ async function acquireFileLock(
 interface LockOwner {
   pid: number;
   host: string;
-  /** Inode of the lock directory this owner created: tells its lock from a newer holder's. */
+  /**
+   * Identity of the lock directory this owner created (inode and birth time): tells its lock from a newer
+   * holder's. The inode alone does not: a directory made right after one is removed gets the same inode number
+   * back (ext4), so a newer holder's lock, made before it published its own owner record, looked dead and was stolen.
+   */
   ino: string;
 }
 
@@ -115,7 +126,11 @@ const ownerFile = (file: string) => `${file}.lock.owner`;
 
 function lockIno(lockDir: string): string | undefined {
   try {
-    return statSync(lockDir, { bigint: true }).ino.toString();
+    const info = statSync(lockDir, { bigint: true });
+    // Without a birth time (filesystems that lack it) the inode alone cannot tell two locks apart:
+    // then no owner is recorded and a dead holder's lock goes stale the slow way.
+    if (info.birthtimeNs === 0n) return undefined;
+    return `${info.ino}:${info.birthtimeNs}`;
   } catch {
     return undefined;
   }
