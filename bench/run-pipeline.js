@@ -1,19 +1,22 @@
 // Benchmark (a): N trivial subtasks (each writes one file) through the whole pipeline with W workers,
 // against a bare serial shell loop doing the same git work (write, add, commit, tag) per subtask.
-// Usage: node bench/run-pipeline.js [subtasks=300] [workers=4]
+// Then the same with each subtask's work taking AGENT_MS (default 500 ms, as a very fast agent would), in both.
+// Usage: node bench/run-pipeline.js [subtasks=300] [workers=4] [agentMs=500]
 import { execFileSync, spawnSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { fmt, git, leadBin, tempRepo, writePlan } from "./_bench-util.js";
 
 const count = Number(process.argv[2] ?? 300);
 const workers = Number(process.argv[3] ?? 4);
+const agentMs = Number(process.argv[4] ?? 500);
 
-function serialLoop() {
+function serialLoop(count, sleepS) {
   const dir = tempRepo();
   const script = `
 set -e
 i=0
 while [ $i -lt ${count} ]; do
+  ${sleepS > 0 ? `sleep ${sleepS}` : ":"}
   printf 'task %s\\n' "$i" > "out-$i.txt"
   git add "out-$i.txt"
   git commit -q -m "t$i" --trailer "Task: t$i"
@@ -26,12 +29,12 @@ done`;
   return { seconds, rate: count / seconds, tags: git(dir, ["tag", "-l", "serial/*"]).split("\n").length };
 }
 
-function pipeline() {
+function pipeline(count, sleepS) {
   const dir = tempRepo();
   const subtasks = Array.from({ length: count }, (_, i) => ({
     id: `t${i}`,
     name: `write out-${i}.txt`,
-    command: ["sh", "-c", `printf 'task %s\\n' ${i} > out-${i}.txt`],
+    command: ["sh", "-c", `${sleepS > 0 ? `sleep ${sleepS}; ` : ""}printf 'task %s\\n' ${i} > out-${i}.txt`],
   }));
   writePlan(dir, subtasks, { workers, heartbeat: "1s", stall_timeout: "60s" });
   const start = performance.now();
@@ -43,13 +46,18 @@ function pipeline() {
   return { seconds, rate: count / seconds, tags, files };
 }
 
-const serial = serialLoop();
-const ours = pipeline();
-console.log(`subtasks: ${count}, workers: ${workers}`);
-console.log(`serial shell loop : ${fmt(serial.seconds, 2)} s  ${fmt(serial.rate)} subtasks/s  (${serial.tags} tags)`);
-console.log(`codex-lead run    : ${fmt(ours.seconds, 2)} s  ${fmt(ours.rate)} subtasks/s  (${ours.tags} tags, ${ours.files} files on codex/integration)`);
-console.log(`ratio (ours/serial): ${fmt(ours.rate / serial.rate, 2)}  (goal >= 1.0)`);
-if (ours.tags !== count || ours.files !== count) {
-  console.log("ERROR: not every subtask landed exactly once");
-  process.exitCode = 1;
+function compare(label, n, sleepS) {
+  const serial = serialLoop(n, sleepS);
+  const ours = pipeline(n, sleepS);
+  console.log(`${label}: ${n} subtasks, ${workers} workers`);
+  console.log(`  serial shell loop : ${fmt(serial.seconds, 2)} s  ${fmt(serial.rate)} subtasks/s  (${serial.tags} tags)`);
+  console.log(`  codex-lead run    : ${fmt(ours.seconds, 2)} s  ${fmt(ours.rate)} subtasks/s  (${ours.tags} tags, ${ours.files} files on codex/integration)`);
+  console.log(`  ratio (ours/serial): ${fmt(ours.rate / serial.rate, 2)}${sleepS === 0 ? "  (goal >= 1.0)" : ""}`);
+  if (ours.tags !== n || ours.files !== n) {
+    console.log("  ERROR: not every subtask landed exactly once");
+    process.exitCode = 1;
+  }
 }
+
+compare("trivial subtasks (each writes one file)", count, 0);
+if (agentMs > 0) compare(`subtasks whose work takes ${agentMs} ms`, Math.min(count, 60), agentMs / 1000);

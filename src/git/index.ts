@@ -42,3 +42,5 @@ export {
   type TrailerCommit,
 } from "./commits.js";
 export { mergeOnto, type MergeOutcome } from "./merge.js";
+export { resolveRef } from "./loose-ref.js";
+export { applyRefTransaction, type RefChange } from "./ref-transaction.js";

@@ -4,10 +4,9 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import chokidar from "chokidar";
 import { isProcessAlive, killProcessGroup, killProcessesUnder } from "../agents/shell.js";
 import { CodexError, ExitCode, InvalidFileError } from "../errors.js";
-import { ensureBranch, gitRoot, headOf } from "../git/index.js";
+import { ensureBranch, gitCommonDir, gitRoot, resolveRef } from "../git/index.js";
 import { loadPlan, planFromText, type Plan } from "../plan/load-plan.js";
 import { checkedPlanFromText, rememberCheckedPlan } from "../plan/plan-cache.js";
 import { newMessageId } from "../ops/inbox.js";
@@ -24,7 +23,7 @@ import { acquireLeadLock } from "./lead-lock.js";
 import { cleanOrphanWorktrees, markDeadWorkers, recoverCompletions } from "./recover.js";
 import type { RunEvent, RunSnapshot } from "./run-events.js";
 import { WorkerPool } from "./worker-pool.js";
-import { LOCK_FILES } from "../store/paths.js";
+import { Wake } from "../store/wake.js";
 
 export interface LeadOptions {
   root: string;
@@ -111,9 +110,10 @@ class Lead {
   private mirrorSignature: string | undefined;
   private lastProgressKey = "";
   private lastProgressAt = 0;
-  private wake: (() => void) | undefined;
+  private wake: Wake | undefined;
   /** Integration head as last seen; only this lead moves it, and every move is a compare-and-swap anyway. */
   private integrationHead: string | undefined;
+  private commonDir: string | undefined;
 
   constructor(
     private readonly store: CodexStore,
@@ -132,7 +132,7 @@ class Lead {
   }
 
   private poke(): void {
-    this.wake?.();
+    this.wake?.poke();
   }
 
   private log(line: string): void {
@@ -160,18 +160,13 @@ class Lead {
     this.emit({ type: "run.started", total: plan.tasks.length, workers: config.workers, integrationBranch: config.integrationBranch, recovered });
 
     // File events are hints that wake the loop early; the timer re-reads everything regardless.
-    const watcher = chokidar.watch(store.paths.dir, {
-      ignoreInitial: true,
-      depth: 1,
-      ignored: (file: string) => file.includes(`${path.sep}worktrees`) || file.includes(`${path.sep}logs`) || LOCK_FILES.test(file),
-    });
-    watcher.on("all", () => this.poke());
-    watcher.on("error", () => undefined);
+    const wake = new Wake(store.paths.dir);
+    this.wake = wake;
     const tickMs = this.options.tickMs ?? Math.max(50, Math.min(250, Math.floor(config.heartbeatMs / 2)));
     let interrupted = false;
     const onAbort = () => {
       interrupted = true;
-      this.poke();
+      wake.poke();
     };
     this.options.signal?.addEventListener("abort", onAbort);
     if (this.options.signal?.aborted) interrupted = true;
@@ -180,18 +175,11 @@ class Lead {
         if (interrupted) return await this.interrupt();
         const finished = await this.tick();
         if (finished) return finished;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, tickMs);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = undefined;
+        await wake.wait(tickMs);
       }
     } finally {
       this.options.signal?.removeEventListener("abort", onAbort);
-      await watcher.close().catch(() => undefined);
+      await wake.close();
     }
   }
 
@@ -480,7 +468,8 @@ class Lead {
   private async assign(plan: Plan, id: string, workerId: string): Promise<void> {
     const root = this.store.paths.root;
     // Read every time: a person's rollback moves the branch too, and a redo must start from the reverted head.
-    const base = await headOf(root, `refs/heads/${this.config.integrationBranch}`);
+    this.commonDir ??= await gitCommonDir(root);
+    const base = await resolveRef(root, this.commonDir, `refs/heads/${this.config.integrationBranch}`);
     this.integrationHead = base;
     const current = (await this.store.progress.read()).tasks[id];
     const attempt = (current?.attempt ?? 0) + 1;

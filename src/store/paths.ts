@@ -39,6 +39,3 @@ export function displayPath(paths: CodexPaths, file: string): string {
   const relative = path.relative(paths.root, file);
   return relative && !relative.startsWith("..") ? relative : file;
 }
-
-/** Lock directories, their owner records and leftovers of dead holders: never interesting to a watcher. */
-export const LOCK_FILES = /\.lock(\.owner(\.\d+)?|\.dead-[\w-]+)?$/;

@@ -4,7 +4,7 @@ import path from "node:path";
 import { runShellAgent, type AgentOutcome } from "../agents/shell.js";
 import { commitAll, statusCount } from "../git/index.js";
 import { parseDuration } from "../util/duration.js";
-import { prepareWorktree } from "./worktree.js";
+import { markWorktreeClean, prepareWorktree } from "./worktree.js";
 import { loadPlan } from "../plan/load-plan.js";
 import type { Config } from "../schema/config.js";
 import type { InboxMessage } from "../schema/inbox.js";
@@ -164,6 +164,7 @@ export async function runAttempt(context: AttemptContext): Promise<void> {
   let commit: string;
   try {
     commit = await commitAll(worktree, { message: `${token.task}: ${subtask.name}`, trailers, allowEmpty: true });
+    markWorktreeClean(worktree);
   } catch (error: unknown) {
     return handOff(context, { outcome: "failed", error: `commit failed: ${error instanceof Error ? error.message : String(error)}` });
   }
@@ -175,6 +176,7 @@ async function keepWork(context: AttemptContext, worktree: string, trailers: Rec
   try {
     const { uncommitted } = await statusCount(worktree);
     if (uncommitted > 0) await commitAll(worktree, { message, trailers: { ...trailers, "Codex-WIP": "true" }, allowEmpty: false });
+    markWorktreeClean(worktree);
   } catch (error: unknown) {
     context.log(`could not commit leftover work in ${worktree}: ${error instanceof Error ? error.message : String(error)}`);
   }

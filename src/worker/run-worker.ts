@@ -11,7 +11,7 @@ import type { ProgressFile } from "../schema/progress.js";
 import { CodexStore } from "../store/codex-store.js";
 import { runAttempt } from "./run-attempt.js";
 import type { AttemptToken } from "./fence.js";
-import { Wake } from "./wake.js";
+import { Wake } from "../store/wake.js";
 
 export interface WorkerOptions {
   root: string;

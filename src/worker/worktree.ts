@@ -3,12 +3,20 @@ import { existsSync } from "node:fs";
 import { worktreeAdd } from "../git/index.js";
 import { runGit } from "../git/run-git.js";
 
+/** Worktrees whose last attempt ended in a commit of everything (add -A): no untracked leftovers to clean. */
+const leftClean = new Set<string>();
+
+export function markWorktreeClean(worktree: string): void {
+  leftClean.add(worktree);
+}
+
 export async function prepareWorktree(root: string, worktree: string, branch: string, base: string): Promise<void> {
+  const clean = leftClean.delete(worktree);
   if (!existsSync(worktree)) {
     await worktreeAdd(root, worktree, branch, base);
     return;
   }
   // Everything of the previous attempt was committed on its own branch before we get here, so nothing is lost.
   await runGit(worktree, ["switch", "--quiet", "--discard-changes", "-C", branch, base]);
-  await runGit(worktree, ["clean", "-fdq"]);
+  if (!clean) await runGit(worktree, ["clean", "-fdq"]);
 }
