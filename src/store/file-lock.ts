@@ -140,10 +140,10 @@ function publishOwner(file: string): void {
   const ino = lockIno(`${file}.lock`);
   if (!ino) return;
   const owner: LockOwner = { pid: process.pid, host: os.hostname(), ino };
-  const temp = `${ownerFile(file)}.${process.pid}`;
   try {
-    writeFileSync(temp, JSON.stringify(owner));
-    renameSync(temp, ownerFile(file));
+    // A plain write, no temp-and-rename: a reader that catches it half-written cannot parse it and
+    // simply does not take over (the slow stale path), and the lock identity guards everything else.
+    writeFileSync(ownerFile(file), JSON.stringify(owner));
   } catch {
     // Only an optimisation: without it a dead holder's lock goes stale the slow way.
   }
@@ -157,8 +157,8 @@ function readOwner(file: string): LockOwner | undefined {
   }
 }
 
+/** After our release. A newer holder's record removed by mistake only costs it the fast takeover. */
 function removeOwner(file: string): void {
-  if (readOwner(file)?.pid !== process.pid) return;
   try {
     unlinkSync(ownerFile(file));
   } catch {
