@@ -1,7 +1,7 @@
 // Startup recovery after any crash: git is the truth about what completed; dead workers' attempts end;
 // orphan worktrees have their leftovers committed on their branch (never deleted) and are removed.
 import { existsSync } from "node:fs";
-import { readdir } from "node:fs/promises";
+import { readFile, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { isProcessAlive, killProcessesUnder } from "../agents/shell.js";
@@ -107,6 +107,7 @@ export async function cleanOrphanWorktrees(store: CodexStore, log: (line: string
     // Nothing may still write there while its leftovers are committed and the tree removed.
     killProcessesUnder(worktree);
     try {
+      await removeStaleIndexLock(worktree);
       const { uncommitted } = await statusCount(worktree);
       if (uncommitted > 0) {
         const branch = (await runGit(worktree, ["rev-parse", "--abbrev-ref", "HEAD"])).stdout.trim();
@@ -126,4 +127,20 @@ export async function cleanOrphanWorktrees(store: CodexStore, log: (line: string
   }
   await worktreePrune(store.paths.root).catch(() => undefined);
   return removed;
+}
+
+/**
+ * A worker killed in the middle of `git add` or `git commit` leaves its worktree's index.lock behind, and every
+ * later git command there fails. Only called once every process working in that worktree has been killed.
+ */
+async function removeStaleIndexLock(worktree: string): Promise<void> {
+  let gitFile: string;
+  try {
+    gitFile = await readFile(path.join(worktree, ".git"), "utf8");
+  } catch {
+    return;
+  }
+  const gitDir = /^gitdir:\s*(.+)$/m.exec(gitFile)?.[1]?.trim();
+  if (!gitDir) return;
+  await rm(path.join(path.resolve(worktree, gitDir), "index.lock"), { force: true });
 }

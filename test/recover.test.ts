@@ -1,0 +1,44 @@
+// Startup/finish recovery of worktrees left by dead workers: leftovers committed on their branch, never lost.
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { cleanOrphanWorktrees } from "../src/lead/recover.js";
+import { CodexStore } from "../src/store/codex-store.js";
+import { git, tempRepo } from "./helpers/temp.js";
+
+describe("cleanOrphanWorktrees", () => {
+  it("commits a dead worker's leftovers on its branch despite a stale index.lock, removes the tree, keeps a live worker's", async () => {
+    const repo = tempRepo();
+    const store = new CodexStore(repo);
+    const dead = path.join(store.paths.worktrees, "w-dead");
+    const live = path.join(store.paths.worktrees, "w-live");
+    git(repo, ["worktree", "add", "-q", "-b", "codex/work/t1/a1", dead, "HEAD"]);
+    git(repo, ["worktree", "add", "-q", "-b", "codex/work/t2/a1", live, "HEAD"]);
+    writeFileSync(path.join(dead, "half-done.txt"), "work in progress\n");
+    // What a worker SIGKILLed in the middle of `git add` leaves behind.
+    const gitDir = readFileSync(path.join(dead, ".git"), "utf8").replace(/^gitdir:\s*/, "").trim();
+    writeFileSync(path.join(gitDir, "index.lock"), "");
+    const sleeper = spawn("sleep", ["60"], { stdio: "ignore" });
+    try {
+      const now = new Date().toISOString();
+      await store.progress.update((progress) => {
+        progress.workers = {
+          "w-dead": { status: "exited", pid: 999_999, host: hostname(), started_at: now, updated_at: now },
+          "w-live": { status: "busy", pid: sleeper.pid ?? 1, host: hostname(), started_at: now, updated_at: now },
+        };
+      });
+      const lines: string[] = [];
+      expect(await cleanOrphanWorktrees(store, (line) => lines.push(line))).toEqual(["w-dead"]);
+      expect(existsSync(dead)).toBe(false);
+      expect(existsSync(live)).toBe(true);
+      expect(git(repo, ["show", "codex/work/t1/a1:half-done.txt"])).toBe("work in progress");
+      expect(git(repo, ["log", "-1", "--format=%(trailers:key=Codex-WIP,valueonly)", "codex/work/t1/a1"])).toBe("true");
+      expect(lines).toEqual(["kept 1 uncommitted file(s) of w-dead as a commit on codex/work/t1/a1"]);
+    } finally {
+      sleeper.kill("SIGKILL");
+    }
+  });
+});
+
