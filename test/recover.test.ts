@@ -42,3 +42,22 @@ describe("cleanOrphanWorktrees", () => {
   });
 });
 
+
+describe("cleanOrphanWorktrees after a worker died inside `git worktree add`", () => {
+  it("removes a tree left locked 'initializing' without a salvage commit, and keeps one a person locked", async () => {
+    const repo = tempRepo();
+    const store = new CodexStore(repo);
+    const aborted = path.join(store.paths.worktrees, "w-aborted");
+    const personal = path.join(store.paths.worktrees, "w-personal");
+    git(repo, ["worktree", "add", "-q", "-b", "codex/work/t3/a1", aborted, "HEAD"]);
+    git(repo, ["worktree", "lock", "--reason", "initializing", aborted]);
+    git(repo, ["worktree", "add", "-q", "-b", "codex/work/t4/a1", personal, "HEAD"]);
+    git(repo, ["worktree", "lock", "--reason", "keep: I am looking at this", personal]);
+    const lines: string[] = [];
+    expect(await cleanOrphanWorktrees(store, (line) => lines.push(line))).toEqual(["w-aborted"]);
+    expect(existsSync(aborted)).toBe(false);
+    expect(existsSync(personal)).toBe(true);
+    expect(git(repo, ["rev-parse", "codex/work/t3/a1"])).toBe(git(repo, ["rev-parse", "HEAD"]));
+    expect(lines).toEqual([`kept worktree ${personal}: locked (keep: I am looking at this)`]);
+  });
+});

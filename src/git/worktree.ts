@@ -12,6 +12,8 @@ export interface WorktreeInfo {
   /** Short branch name, or null when detached (or bare). */
   branch: string | null;
   locked: boolean;
+  /** Why it is locked ("initializing" while `git worktree add` is still checking it out), when locked. */
+  lockReason?: string;
   prunable: boolean;
 }
 
@@ -62,6 +64,7 @@ export async function worktreeList(cwd: string): Promise<WorktreeInfo[]> {
       current.branch = value.replace(/^refs\/heads\//, "");
     } else if (key === "locked") {
       current.locked = true;
+      if (value) current.lockReason = value;
     } else if (key === "prunable") {
       current.prunable = true;
     }
@@ -104,7 +107,11 @@ export async function worktreeAdd(cwd: string, worktreePath: string, branch: str
  * Removes the worktree at `worktreePath` (its branch stays). Returns false when it was not a worktree.
  * Without `force`, git refuses a worktree with uncommitted changes (GitError).
  */
-export async function worktreeRemove(cwd: string, worktreePath: string, options: { force?: boolean } = {}): Promise<boolean> {
+/**
+ * Removes a worktree. `force` also drops uncommitted changes; `evenIfLocked` (with force) also removes a
+ * locked one (`git worktree remove -f -f`), e.g. one `git worktree add` left "initializing" when it was killed.
+ */
+export async function worktreeRemove(cwd: string, worktreePath: string, options: { force?: boolean; evenIfLocked?: boolean } = {}): Promise<boolean> {
   const target = path.resolve(cwd, worktreePath);
   return withWorktreeLock(cwd, async () => {
     const existing = (await worktreeList(cwd)).find((w) => samePath(w.path, target));
@@ -114,7 +121,8 @@ export async function worktreeRemove(cwd: string, worktreePath: string, options:
       return true;
     }
     try {
-      await runGit(cwd, ["worktree", "remove", ...(options.force ? ["--force"] : []), target]);
+      const force = options.force ? (options.evenIfLocked ? ["--force", "--force"] : ["--force"]) : [];
+      await runGit(cwd, ["worktree", "remove", ...force, target]);
     } catch (error: unknown) {
       // Removed by someone else meanwhile (a person, or a prune): the outcome we wanted.
       if (error instanceof GitError && !existsSync(target)) return true;

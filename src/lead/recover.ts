@@ -5,7 +5,7 @@ import { readFile, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { isProcessAlive, killProcessesUnder } from "../agents/shell.js";
-import { commitAll, commitsWithTrailer, createTag, listTags, statusCount, worktreePrune, worktreeRemove } from "../git/index.js";
+import { commitAll, commitsWithTrailer, createTag, listTags, statusCount, worktreeList, worktreePrune, worktreeRemove } from "../git/index.js";
 import { runGit } from "../git/run-git.js";
 import type { Plan } from "../plan/load-plan.js";
 import type { CodexStore } from "../store/codex-store.js";
@@ -107,19 +107,38 @@ export async function cleanOrphanWorktrees(store: CodexStore, log: (line: string
     // Nothing may still write there while its leftovers are committed and the tree removed.
     killProcessesUnder(worktree);
     try {
-      await removeStaleIndexLock(worktree);
-      const { uncommitted } = await statusCount(worktree);
-      if (uncommitted > 0) {
-        const branch = (await runGit(worktree, ["rev-parse", "--abbrev-ref", "HEAD"])).stdout.trim();
-        const match = /^codex\/work\/(.+)\/a(\d+)$/.exec(branch);
-        await commitAll(worktree, {
-          message: `salvage: uncommitted work left by ${entry}`,
-          trailers: { Task: match?.[1] ?? "unknown", Attempt: match?.[2] ?? "0", Worker: entry, "Codex-WIP": "true" },
-          allowEmpty: false,
-        });
-        log(`kept ${uncommitted} uncommitted file(s) of ${entry} as a commit on ${branch}`);
+      const info = (await worktreeList(store.paths.root)).find((w) => path.resolve(w.path) === path.resolve(worktree));
+      if (!info) {
+        // Never registered: `git worktree add` died before writing the tree's .git file, so no agent ran here.
+        if (existsSync(path.join(worktree, ".git"))) {
+          log(`kept ${worktree}: not a registered worktree of this repository`);
+          continue;
+        }
+        await rm(worktree, { recursive: true, force: true });
+        removed.push(entry);
+        continue;
       }
-      await worktreeRemove(store.paths.root, worktree, { force: true });
+      // Locked "initializing": `git worktree add` died mid-checkout; no agent ran, nothing to salvage.
+      // Any other lock is a person's decision, and is kept.
+      if (info.locked && info.lockReason !== "initializing") {
+        log(`kept worktree ${worktree}: locked (${info.lockReason ?? "no reason given"})`);
+        continue;
+      }
+      if (!info.locked) {
+        await removeStaleIndexLock(worktree);
+        const { uncommitted } = await statusCount(worktree);
+        if (uncommitted > 0) {
+          const branch = (await runGit(worktree, ["rev-parse", "--abbrev-ref", "HEAD"])).stdout.trim();
+          const match = /^codex\/work\/(.+)\/a(\d+)$/.exec(branch);
+          await commitAll(worktree, {
+            message: `salvage: uncommitted work left by ${entry}`,
+            trailers: { Task: match?.[1] ?? "unknown", Attempt: match?.[2] ?? "0", Worker: entry, "Codex-WIP": "true" },
+            allowEmpty: false,
+          });
+          log(`kept ${uncommitted} uncommitted file(s) of ${entry} as a commit on ${branch}`);
+        }
+      }
+      await worktreeRemove(store.paths.root, worktree, { force: true, evenIfLocked: info.locked });
       removed.push(entry);
     } catch (error: unknown) {
       log(`could not clean worktree ${worktree}: ${error instanceof Error ? error.message : String(error)}`);
