@@ -80,7 +80,6 @@ export async function markDeadWorkers(store: CodexStore): Promise<{ dead: string
     for (const [id, worker] of Object.entries(progress.workers ?? {})) {
       if (worker.status === "exited" || worker.host !== host) continue;
       if (!isProcessAlive(worker.pid)) {
-        killProcessesUnder(path.join(store.paths.worktrees, id)); // its orphaned agents, if any
         worker.status = "exited";
         worker.agent_pid = null;
         dead.push(id);
@@ -90,7 +89,9 @@ export async function markDeadWorkers(store: CodexStore): Promise<{ dead: string
       }
     }
   });
-  return { dead, adopted };
+  // Their orphaned agents, if any: after the lock is released (scanning /proc is not for under a lock).
+  for (const id of new Set(dead)) killProcessesUnder(path.join(store.paths.worktrees, id));
+  return { dead: [...new Set(dead)], adopted: [...new Set(adopted)] };
 }
 
 /** Worktrees of workers that are gone: leftovers committed on their branch, then the worktree removed. */
