@@ -1,6 +1,7 @@
 // Work that stays on codex/work/* branches without having landed: WIP of stopped or failed attempts, and
 // finished attempts that were never merged (a conflict, a stale token). `status` names it; gc keeps it.
-import { runGit } from "../git/run-git.js";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import type { ProgressFile } from "../schema/progress.js";
 
 export interface KeptBranch {
@@ -13,7 +14,12 @@ export interface KeptBranch {
 /** One git call: every work branch with its tip's trailers, compared with what completed. */
 export async function keptWork(root: string, progress: ProgressFile): Promise<KeptBranch[]> {
   const format = "%(refname:short)%1f%(trailers:only,unfold,separator=%x1d)%1e";
-  const out = (await runGit(root, ["for-each-ref", `--format=${format}`, "refs/heads/codex/work/"])).stdout;
+  // One read-only call through node's own execFile (argv, no shell): `status` stays fast without loading execa.
+  const { stdout: out } = await promisify(execFile)("git", ["for-each-ref", `--format=${format}`, "refs/heads/codex/work/"], {
+    cwd: root,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const kept: KeptBranch[] = [];
   for (const record of out.split("\x1e")) {
     const [branch = "", trailerText = ""] = record.trim().split("\x1f");

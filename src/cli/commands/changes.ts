@@ -1,6 +1,5 @@
 // `codex-lead changes --since <task>`: the files changed on the integration branch since that subtask's checkpoint.
 import type { Command } from "commander";
-import { changesSince, openCheckpointRepo } from "../../checkpoints/index.js";
 import type { CliContext } from "../context.js";
 
 export function registerChanges(program: Command, ctx: CliContext): void {
@@ -10,6 +9,8 @@ export function registerChanges(program: Command, ctx: CliContext): void {
     .requiredOption("--since <task>", "the subtask whose checkpoint to compare with")
     .option("--json", "a JSON array of paths on stdout")
     .action(async (options: { since: string; json?: boolean }) => {
+      // Loaded only when this command runs: the git layer is not needed by status and friends.
+      const { changesSince, openCheckpointRepo } = await import("../../checkpoints/index.js");
       const repo = await openCheckpointRepo(await ctx.root());
       const files = await changesSince(repo, options.since);
       if (options.json) ctx.output.data(JSON.stringify(files));

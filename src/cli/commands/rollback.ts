@@ -1,6 +1,5 @@
 // `codex-lead rollback <task> [--cascade] [--dry-run]`: revert a checkpoint with a new commit and put the task back to not_started.
 import type { Command } from "commander";
-import { openCheckpointRepo, renderRollback, rollbackTask } from "../../checkpoints/index.js";
 import type { CliContext } from "../context.js";
 
 export function registerRollback(program: Command, ctx: CliContext): void {
@@ -12,6 +11,8 @@ export function registerRollback(program: Command, ctx: CliContext): void {
     .option("--dry-run", "print what would be reverted and reset, change nothing")
     .option("--json", "the result as JSON on stdout")
     .action(async (task: string, options: { cascade?: boolean; dryRun?: boolean; json?: boolean }) => {
+      // Loaded only when this command runs: the git layer is not needed by status and friends.
+      const { openCheckpointRepo, renderRollback, rollbackTask } = await import("../../checkpoints/index.js");
       const repo = await openCheckpointRepo(await ctx.root(), await ctx.store());
       const result = await rollbackTask(repo, task, { cascade: options.cascade ?? false, dryRun: options.dryRun ?? false });
       ctx.output.data(options.json ? JSON.stringify(result, null, 2) : renderRollback(result));
