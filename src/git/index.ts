@@ -44,3 +44,4 @@ export {
 export { mergeOnto, type MergeOutcome } from "./merge.js";
 export { resolveRef } from "./loose-ref.js";
 export { applyRefTransaction, type RefChange } from "./ref-transaction.js";
+export { ensureGitIdentity } from "./identity.js";

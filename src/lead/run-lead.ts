@@ -6,7 +6,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { isProcessAlive, killProcessGroup, killProcessesUnder } from "../agents/shell.js";
 import { CodexError, ExitCode, InvalidFileError } from "../errors.js";
-import { ensureBranch, gitCommonDir, gitRoot, resolveRef } from "../git/index.js";
+import { ensureBranch, ensureGitIdentity, gitCommonDir, gitRoot, resolveRef } from "../git/index.js";
 import { loadPlan, planFromText, type Plan } from "../plan/load-plan.js";
 import { checkedPlanFromText, rememberCheckedPlan } from "../plan/plan-cache.js";
 import { newMessageId } from "../ops/inbox.js";
@@ -143,6 +143,7 @@ class Lead {
     const { store, config } = this;
     const root = store.paths.root;
     await store.ensureDirs();
+    await ensureGitIdentity(root); // inherited by the workers we start
     await ensureBranch(root, config.integrationBranch, "HEAD");
     const plan = (await this.readPlan()) ?? this.plan;
     if (!plan) throw new CodexError("E_NO_PLAN", "no valid plan to run");

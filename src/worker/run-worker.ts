@@ -8,6 +8,7 @@ import { isProcessAlive } from "../agents/shell.js";
 import { resolveConfig, type Config } from "../schema/config.js";
 import type { InboxMessage } from "../schema/inbox.js";
 import type { ProgressFile } from "../schema/progress.js";
+import { ensureGitIdentity } from "../git/index.js";
 import { CodexStore } from "../store/codex-store.js";
 import { runAttempt } from "./run-attempt.js";
 import type { AttemptToken } from "./fence.js";
@@ -43,6 +44,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
   const wake = new Wake(store.paths.dir);
   stop.signal.addEventListener("abort", () => wake.poke());
 
+  await ensureGitIdentity(options.root); // a worker started by hand in a repository without one
   await register(store, id, options.leadPid);
   await store.event({ type: "worker.started", worker: id, data: { pid: process.pid, host: os.hostname() } });
   let lastBeat = 0;
