@@ -43,6 +43,8 @@ export function eventLine(event: RunEvent): string | undefined {
       return `worker ${event.worker} exited: ${event.reason}`;
     case "run.paused":
       return `paused: ${event.message}`;
+    case "run.note":
+      return `note: ${event.message}`;
     case "run.resumed":
       return "resumed: the files are valid again";
     case "run.progress":

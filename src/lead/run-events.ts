@@ -21,6 +21,8 @@ export type RunEvent =
   | { type: "worker.stalled"; worker: string; task: string; attempt: number; silentMs: number }
   | { type: "worker.exited"; worker: string; task?: string | undefined; reason: string }
   | { type: "run.paused"; message: string }
+  /** Housekeeping worth a line: leftovers of a dead worker kept as a commit, a worktree kept, … */
+  | { type: "run.note"; message: string }
   | { type: "run.resumed" }
   | { type: "run.progress"; snapshot: RunSnapshot }
   | { type: "run.finished"; exitCode: number; snapshot: RunSnapshot; waiting: string[] };

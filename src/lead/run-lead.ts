@@ -78,7 +78,7 @@ export async function runLead(options: LeadOptions): Promise<LeadResult> {
   // A broken plan at the start is a usage error, not a pause.
   const plan = planText === null ? await loadPlan(store) : checkedPlanFromText(store, planText, planFromText);
   startupTrace("plan checked");
-  const releaseLock = await acquireLeadLock(store, (error) => options.onEvent?.({ type: "run.paused", message: `lead lock: ${error.message}` }));
+  const releaseLock = await acquireLeadLock(store, (error) => options.onEvent?.({ type: "run.note", message: `lead lock: ${error.message}` }));
   const lead = new Lead(store, config, options, plan, planText ?? undefined);
   try {
     return await lead.run();
@@ -136,7 +136,7 @@ class Lead {
   }
 
   private log(line: string): void {
-    this.emit({ type: "run.paused", message: line });
+    this.emit({ type: "run.note", message: line });
   }
 
   async run(): Promise<LeadResult> {
@@ -174,8 +174,20 @@ class Lead {
     try {
       for (;;) {
         if (interrupted) return await this.interrupt();
-        const finished = await this.tick();
-        if (finished) return finished;
+        try {
+          const finished = await this.tick();
+          if (finished) return finished;
+        } catch (error: unknown) {
+          // A named failure (git refused, a lock stayed busy, …) is retried on the next tick; the state is in
+          // the files, so nothing is lost. Anything else is a bug: stop our workers, then let it surface.
+          if (!(error instanceof CodexError)) {
+            await this.stopWorkers(5000).catch(() => undefined);
+            throw error;
+          }
+          this.log(`tick failed, retrying: ${error.message}`);
+          await wake.wait(Math.max(tickMs, 1000));
+          continue;
+        }
         await wake.wait(tickMs);
       }
     } finally {
@@ -205,7 +217,7 @@ class Lead {
       this.paused = undefined;
       this.emit({ type: "run.resumed" });
     }
-    const handoffs = await this.watchAttempts(plan, progress);
+    const handoffs = await this.watchAttempts(progress);
     if (fresh) {
       progress = await this.store.progress.read();
       await this.dropRemoved(plan, progress);
@@ -262,7 +274,7 @@ class Lead {
   }
 
   /** Leases, judged on our own monotonic clock, and what became of each running attempt. */
-  private async watchAttempts(plan: Plan, progress: ProgressFile): Promise<string[]> {
+  private async watchAttempts(progress: ProgressFile): Promise<string[]> {
     const mono = performance.now();
     const handoffs: string[] = [];
     for (const [id, task] of Object.entries(progress.tasks)) {
@@ -303,7 +315,6 @@ class Lead {
         await this.endAttempt(id, attempt, workerId, "stalled", `no heartbeat from ${workerId} for ${Math.round(silentMs)} ms (stall timeout ${this.config.stallTimeoutMs} ms)`, true);
       }
     }
-    void plan;
     return handoffs;
   }
 

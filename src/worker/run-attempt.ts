@@ -16,7 +16,6 @@ export interface AttemptContext {
   store: CodexStore;
   config: Config;
   heartbeatMs: number;
-  pollMs: number;
   token: AttemptToken;
   message: InboxMessage;
   /** The integration commit to start from (the assignment's, else the task entry's). */

@@ -96,7 +96,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       if (assignment) {
         config = resolveConfig(await store.config.read().catch(() => undefined));
         attempts++;
-        await runAttempt({ store, config, heartbeatMs, pollMs: heartbeatMs, token: assignment.token, message: assignment.message, base: assignment.base, stop: stop.signal, log });
+        await runAttempt({ store, config, heartbeatMs, token: assignment.token, message: assignment.message, base: assignment.base, stop: stop.signal, log });
         await setIdle(store, id, assignment.token);
         if (options.once && attempts >= 1) break;
         continue;
