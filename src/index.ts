@@ -26,7 +26,8 @@ export { threeWayMerge, formatConflicts, jsonEqual, type MergeConflict, type Mer
 export { editFile, spawnEditor, editorCommand, EditNotAppliedError, EDIT_TARGETS, type EditTarget, type EditIO, type EditOutcome } from "./ops/edit-session.js";
 export * from "./git/index.js";
 export * from "./agents/index.js";
-export { runLead, describeWaiting, type LeadOptions, type LeadResult } from "./lead/run-lead.js";
+export { runLead, type LeadOptions, type LeadResult } from "./lead/run-lead.js";
+export { describeWaiting, runSnapshot } from "./lead/run-summary.js";
 export type { RunEvent, RunSnapshot } from "./lead/run-events.js";
 export { integrate, taskTag, TAG_PREFIX, type IntegrateResult } from "./lead/integrate.js";
 export { backoffMs, endAttemptBadly } from "./lead/attempts.js";

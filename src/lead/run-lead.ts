@@ -23,6 +23,8 @@ import { acquireLeadLock } from "./lead-lock.js";
 import { cleanOrphanWorktrees, markDeadWorkers, recoverCompletions } from "./recover.js";
 import type { RunEvent, RunSnapshot } from "./run-events.js";
 import { WorkerPool } from "./worker-pool.js";
+import { describeWaiting, runSnapshot, withoutMirror } from "./run-summary.js";
+import { startupTrace } from "./startup-trace.js";
 import { Wake } from "../store/wake.js";
 
 export interface LeadOptions {
@@ -48,15 +50,6 @@ interface Seen {
   signature: string;
   at: number;
 }
-
-/** With CODEX_DEBUG set, the time of each startup phase on stderr (where a slow restart spends its time). */
-const startupTrace = (() => {
-  const enabled = Boolean(process.env["CODEX_DEBUG"]) && process.env["CODEX_DEBUG"] !== "0";
-  const t0 = performance.now();
-  return (phase: string) => {
-    if (enabled) process.stderr.write(`[lead +${Math.round(performance.now() - t0)}ms] ${phase}\n`);
-  };
-})();
 
 export async function runLead(options: LeadOptions): Promise<LeadResult> {
   startupTrace("runLead");
@@ -560,21 +553,12 @@ class Lead {
   }
 
   private snapshot(plan: Plan, progress: ProgressFile): RunSnapshot {
-    const counts = { not_started: 0, in_progress: 0, blocked: 0, completed: 0, failed: 0 };
-    const running: RunSnapshot["running"] = [];
-    for (const task of plan.tasks) {
-      const state = progress.tasks[task.id];
-      const status = state?.status ?? "not_started";
-      counts[status]++;
-      if (status === "in_progress" && state) {
-        running.push({ task: task.id, worker: state.assignee ?? "?", attempt: state.attempt ?? 0, sinceMs: state.started_at ? Date.now() - Date.parse(state.started_at) : 0 });
-      }
-    }
-    const elapsedMs = performance.now() - this.startedAt;
-    const remaining = counts.not_started + counts.in_progress;
-    const average = this.durations.length > 0 ? this.durations.reduce((a, b) => a + b, 0) / this.durations.length : undefined;
-    const etaMs = average === undefined ? undefined : (average * remaining) / Math.max(1, this.config.workers);
-    return { counts, total: plan.tasks.length, running, elapsedMs, etaMs, paused: this.paused };
+    return runSnapshot(plan, progress, {
+      elapsedMs: performance.now() - this.startedAt,
+      durations: this.durations,
+      workers: this.config.workers,
+      paused: this.paused,
+    });
   }
 
   /** Over when nothing runs and nothing can start without a person. */
@@ -628,27 +612,4 @@ class Lead {
     this.emit({ type: "run.finished", ...result });
     return result;
   }
-}
-
-const MIRROR_FIELDS = new Set(["status", "overall_progress", "blockers", "last_updated"]);
-
-/** The plan without the mirror fields the lead writes, to tell a person's plan edit from our mirror refresh. */
-function withoutMirror(features: unknown): string {
-  return JSON.stringify(features, (key, value: unknown) => (MIRROR_FIELDS.has(key) ? undefined : value));
-}
-
-export function describeWaiting(plan: Plan, progress: ProgressFile): string[] {
-  const lines: string[] = [];
-  for (const task of plan.tasks) {
-    const state = progress.tasks[task.id];
-    const status = state?.status ?? "not_started";
-    if (status === "completed") continue;
-    if (status === "blocked" || status === "failed") {
-      lines.push(`${task.id}: ${status}${state?.reason ? ` (${state.reason})` : ""}`);
-    } else {
-      const open = task.deps.filter((dep) => progress.tasks[dep]?.status !== "completed");
-      lines.push(`${task.id}: ${status}${open.length > 0 ? `, waits on ${open.join(", ")}` : ""}`);
-    }
-  }
-  return lines;
 }
