@@ -1,6 +1,7 @@
 // `codex-lead init`: creates .codex/ with its files. Idempotent: a file that exists is kept exactly as it is.
 import { randomBytes } from "node:crypto";
 import { link, mkdir, readFile, readdir, stat, unlink, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { errnoCode } from "../errors.js";
@@ -25,39 +26,20 @@ export const packageSchemasDir = path.join(packageRoot, "schemas");
 export const packageExampleDir = path.join(packageRoot, ".codex-example");
 
 /** Every setting with its default written out, so a person sees what there is to change. */
-export function defaultConfigFile(): Record<string, unknown> {
-  return {
-    $schema: "./schemas/config.schema.json",
-    workers: 2,
-    heartbeat: "2s",
-    stall_timeout: "60s",
-    max_attempts: 3,
-    backoff: { initial: "1s", max: "30s", factor: 2 },
-    agent: "shell",
-    task_timeout: "30m",
-    integration_branch: "codex/integration",
-    lock_stale: "10s",
-    fsync: true,
-  };
+// The files init copies live in the package's templates/ folder (gitignore without its dot: npm drops dotfiles).
+export const packageTemplatesDir = path.join(packageRoot, "templates");
+
+function template(name: string): string {
+  return readFileSync(path.join(packageTemplatesDir, name), "utf8");
 }
 
-// features.json and config.json are a person's and get committed; the rest is state of a run.
-export const CODEX_GITIGNORE = `# codex-crew runtime state. features.json, config.json and schemas/ are yours: commit them.
-progress.json
-events.jsonl
-inbox/
-worktrees/
-logs/
-notes/
-cache/
-bin/
-*.lock
-*.lock.owner*
-*.lock.dead-*
-# temp files of atomic writes, left behind only by a crash
-*.json.[0-9]*
-*.tmp
-`;
+/** config.json as init writes it: every default spelled out, so a person sees what can be changed. */
+export function defaultConfigFile(): Record<string, unknown> {
+  return JSON.parse(template("config.json")) as Record<string, unknown>;
+}
+
+/** .codex/.gitignore: features.json and config.json are a person's and get committed; the rest is state of a run. */
+export const CODEX_GITIGNORE = template("gitignore");
 
 export async function initRepo(root: string, options: InitOptions = {}): Promise<InitResult> {
   const paths = codexPaths(root);
@@ -74,8 +56,8 @@ export async function initRepo(root: string, options: InitOptions = {}): Promise
   }
   // The example goes first: its features.json and config.json take the place of the empty defaults.
   if (options.example) await copyExample(packageExampleDir, root, paths.dir, note);
-  note(paths.config, await createExclusive(paths.config, canonicalJson(defaultConfigFile())));
-  note(paths.features, await createExclusive(paths.features, canonicalJson({ $schema: "./schemas/features.schema.json", features: [] })));
+  note(paths.config, await createExclusive(paths.config, template("config.json")));
+  note(paths.features, await createExclusive(paths.features, template("features.json")));
   note(paths.progress, await createExclusive(paths.progress, canonicalJson(emptyProgress())));
   note(paths.gitignore, await createExclusive(paths.gitignore, CODEX_GITIGNORE));
   return result;
