@@ -32,5 +32,5 @@ export type { RunEvent, RunSnapshot } from "./lead/run-events.js";
 export { integrate, taskTag, TAG_PREFIX, type IntegrateResult } from "./lead/integrate.js";
 export { backoffMs, endAttemptBadly } from "./lead/attempts.js";
 export { runWorker, type WorkerOptions } from "./worker/run-worker.js";
-export { fencedTaskUpdate, staleReason, type AttemptToken, type FenceResult } from "./worker/fence.js";
+export { fencedTaskUpdate, staleReason, type AttemptToken, type FenceResult } from "./ops/fence.js";
 export * from "./checkpoints/index.js";

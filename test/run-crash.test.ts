@@ -60,7 +60,7 @@ describe("codex-lead run: crashes and stalls", () => {
     const during = watched(repo.task("t"));
     const report = await repo.worker(["report", "--progress", "10", "--detail", "late"], oldToken);
     expect(report.code, report.stderr).not.toBe(0);
-    expect(report.stderr).toContain("report refused: attempt 1 is stale (current attempt is 2)");
+    expect(report.stderr).toContain("report refused: attempt 1 is not the current attempt 2");
     const result = await repo.worker(["result", '{"late":true}'], oldToken);
     expect(result.code, result.stderr).not.toBe(0);
     expect(watched(repo.task("t"))).toEqual(during);

@@ -4,7 +4,7 @@ import { CodexError, ExitCode, UsageError } from "../errors.js";
 import { parseJsonText } from "../util/json-text.js";
 import { tryParseDuration } from "../util/duration.js";
 import { runWorker } from "../worker/run-worker.js";
-import { fencedTaskUpdate, type AttemptToken } from "../worker/fence.js";
+import { fencedTaskUpdate, type AttemptToken } from "../ops/fence.js";
 import { CodexStore } from "../store/codex-store.js";
 import type { CliContext } from "./context.js";
 import { runMain, type BuildProgram } from "./run-main.js";

@@ -77,6 +77,9 @@ export async function markDeadWorkers(store: CodexStore): Promise<{ dead: string
   const adopted: string[] = [];
   const host = os.hostname();
   await store.progress.update((progress) => {
+    // The mutate runs again on top of a person's save: start the lists afresh each time.
+    dead.length = 0;
+    adopted.length = 0;
     for (const [id, worker] of Object.entries(progress.workers ?? {})) {
       if (worker.status === "exited" || worker.host !== host) continue;
       if (!isProcessAlive(worker.pid)) {
@@ -90,8 +93,8 @@ export async function markDeadWorkers(store: CodexStore): Promise<{ dead: string
     }
   });
   // Their orphaned agents, if any: after the lock is released (scanning /proc is not for under a lock).
-  for (const id of new Set(dead)) killProcessesUnder(path.join(store.paths.worktrees, id));
-  return { dead: [...new Set(dead)], adopted: [...new Set(adopted)] };
+  for (const id of dead) killProcessesUnder(path.join(store.paths.worktrees, id));
+  return { dead, adopted };
 }
 
 /** Worktrees of workers that are gone: leftovers committed on their branch, then the worktree removed. */

@@ -9,7 +9,7 @@ import { CodexError, ExitCode, InvalidFileError } from "../errors.js";
 import { ensureBranch, ensureGitIdentity, gitCommonDir, gitRoot, resolveRef } from "../git/index.js";
 import { loadPlan, planFromText, type Plan } from "../plan/load-plan.js";
 import { checkedPlanFromText, rememberCheckedPlan } from "../plan/plan-cache.js";
-import { newMessageId } from "../ops/inbox.js";
+import { newMessageId, sendMessage } from "../ops/inbox.js";
 import { readyTasks } from "../plan/ready.js";
 import { refreshMirror } from "../report/mirror.js";
 import { resolveConfig, type Config } from "../schema/config.js";
@@ -335,7 +335,6 @@ class Lead {
     if (!result.ok) {
       if (result.kind === "conflict") {
         const files = result.conflicts.join(", ");
-        const { sendMessage } = await import("../ops/inbox.js");
         await sendMessage(this.store, id, {
           kind: "feedback",
           from: "lead",

@@ -1,7 +1,7 @@
 // The workers the lead starts: child processes in their own process groups, logging to .codex/logs/,
 // whose exit the lead learns at once.
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { killProcessGroup } from "../agents/shell.js";
@@ -57,12 +57,18 @@ export class WorkerPool {
 
   /** The last lines a worker wrote, for the reason of a failed attempt. */
   static tail(logFile: string, bytes = 1500): string {
+    // Only the end is read: a long-lived worker's log can be large.
+    let fd: number | undefined;
     try {
-      const size = statSync(logFile).size;
-      const text = readFileSync(logFile, "utf8");
-      return text.slice(Math.max(0, size - bytes)).trim();
+      fd = openSync(logFile, "r");
+      const size = fstatSync(fd).size;
+      const buffer = Buffer.alloc(Math.min(bytes, size));
+      readSync(fd, buffer, 0, buffer.length, size - buffer.length);
+      return buffer.toString("utf8").trim();
     } catch {
       return "";
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
   }
 

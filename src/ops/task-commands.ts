@@ -3,6 +3,7 @@ import { CodexError, ExitCode } from "../errors.js";
 import type { TaskStatus } from "../schema/common.js";
 import type { ProgressFile, TaskState } from "../schema/progress.js";
 import type { CodexStore } from "../store/codex-store.js";
+import { staleReason } from "./fence.js";
 import { sendMessage } from "./inbox.js";
 import { planTaskIds, unknownTaskError } from "./known-tasks.js";
 
@@ -190,7 +191,7 @@ export async function updateTaskProgress(store: CodexStore, id: string, report: 
   try {
     await store.progress.update((draft) => {
       const state = entryOf(draft, id, planIds);
-      const stale = staleReason(state, report);
+      const stale = staleReason(state, { task: id, attempt: report.attempt, worker: report.worker });
       if (stale !== undefined) {
         throw new CodexError("E_STALE_TOKEN", `progress report for task ${JSON.stringify(id)} refused: ${stale}`, {
           hint: "This attempt is over; stop working on the task.",
@@ -216,13 +217,3 @@ export async function updateTaskProgress(store: CodexStore, id: string, report: 
   return updated;
 }
 
-function staleReason(state: TaskState, report: ProgressReport): string | undefined {
-  if (state.status !== "in_progress") return `the task is ${state.status}, not in_progress`;
-  if (report.attempt !== undefined && report.attempt !== state.attempt) {
-    return `attempt ${report.attempt} is not the current attempt ${state.attempt ?? "(none)"}`;
-  }
-  if (report.worker !== undefined && report.worker !== state.assignee) {
-    return `worker ${JSON.stringify(report.worker)} is not the assignee ${JSON.stringify(state.assignee ?? null)}`;
-  }
-  return undefined;
-}

@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CodexPaths } from "../store/paths.js";
 import { inboxPath } from "../store/paths.js";
-import type { AttemptToken } from "./fence.js";
+import type { AttemptToken } from "../ops/fence.js";
 
 const workerBin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "codex-worker.js");
 

@@ -10,7 +10,8 @@ import type { Config } from "../schema/config.js";
 import type { InboxMessage } from "../schema/inbox.js";
 import type { CodexStore } from "../store/codex-store.js";
 import { agentEnv, ensureWorkerShim, notesFile } from "./agent-env.js";
-import { fencedTaskUpdate, type AttemptToken } from "./fence.js";
+import { fencedTaskUpdate, type AttemptToken } from "../ops/fence.js";
+import { sendMessage } from "../ops/inbox.js";
 
 export interface AttemptContext {
   store: CodexStore;
@@ -155,7 +156,6 @@ export async function runAttempt(context: AttemptContext): Promise<void> {
     });
     if (!review.ok) {
       await keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (review failed)`);
-      const { sendMessage } = await import("../ops/inbox.js");
       await sendMessage(store, token.task, { kind: "feedback", from: "review", text: `review failed: ${review.message}` });
       return handOff(context, { outcome: "failed", error: `review gate failed: ${review.message}` });
     }

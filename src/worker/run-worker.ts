@@ -7,11 +7,11 @@ import { InvalidFileError } from "../errors.js";
 import { isProcessAlive } from "../agents/shell.js";
 import { resolveConfig, type Config } from "../schema/config.js";
 import type { InboxMessage } from "../schema/inbox.js";
-import type { ProgressFile } from "../schema/progress.js";
+import type { ProgressFile, WorkerState } from "../schema/progress.js";
 import { ensureGitIdentity } from "../git/index.js";
 import { CodexStore } from "../store/codex-store.js";
 import { runAttempt } from "./run-attempt.js";
-import type { AttemptToken } from "./fence.js";
+import type { AttemptToken } from "../ops/fence.js";
 import { Wake } from "../store/wake.js";
 
 export interface WorkerOptions {
@@ -134,21 +134,16 @@ async function assignmentHinted(store: CodexStore, id: string, changed: string[]
   return false;
 }
 
+/** Our entry as a worker that just joined (or re-joins after a person removed it). */
+function freshEntry(leadPid: number | undefined, now: string): WorkerState {
+  return { status: "idle", task: null, attempt: null, pid: process.pid, host: os.hostname(), started_at: now, updated_at: now, lead_pid: leadPid ?? null };
+}
+
 async function register(store: CodexStore, id: string, leadPid: number | undefined): Promise<void> {
-  const now = new Date().toISOString();
   await store.ensureDirs();
   await store.progress.update((progress) => {
     progress.workers ??= {};
-    progress.workers[id] = {
-      status: "idle",
-      task: null,
-      attempt: null,
-      pid: process.pid,
-      host: os.hostname(),
-      started_at: now,
-      updated_at: now,
-      lead_pid: leadPid ?? null,
-    };
+    progress.workers[id] = freshEntry(leadPid, new Date().toISOString());
   });
 }
 
@@ -159,7 +154,7 @@ async function heartbeat(store: CodexStore, id: string, leadPid: number | undefi
     progress.workers ??= {};
     const me = progress.workers[id];
     if (me) me.updated_at = now;
-    else progress.workers[id] = { status: "idle", task: null, attempt: null, pid: process.pid, host: os.hostname(), started_at: now, updated_at: now, lead_pid: leadPid ?? null };
+    else progress.workers[id] = freshEntry(leadPid, now);
   });
   return value;
 }

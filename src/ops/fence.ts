@@ -11,13 +11,20 @@ export interface AttemptToken {
 
 export type FenceResult = { applied: true } | { applied: false; reason: string };
 
-/** Why the token no longer holds, or undefined when it does. */
-export function staleReason(progress: ProgressFile, token: AttemptToken): string | undefined {
-  const task = progress.tasks[token.task];
+/**
+ * Why a write for `token` must be refused, or undefined when it may go ahead: the task must be in_progress,
+ * and when the token names an attempt or a worker, they must be the current attempt and its assignee.
+ * The one rule behind every fenced write (workers' heartbeats, reports, results, hand-offs; updateTaskProgress).
+ */
+export function staleReason(task: TaskState | undefined, token: { task: string; attempt?: number | undefined; worker?: string | undefined }): string | undefined {
   if (!task) return `task ${token.task} is not in progress.json`;
-  if (task.attempt !== token.attempt) return `attempt ${token.attempt} is stale (current attempt is ${task.attempt ?? 0})`;
-  if (task.assignee !== token.worker) return `task is assigned to ${task.assignee ?? "nobody"}, not ${token.worker}`;
-  if (task.status !== "in_progress") return `task is ${task.status}${task.reason ? ` (${task.reason})` : ""}`;
+  if (task.status !== "in_progress") return `the task is ${task.status}, not in_progress`;
+  if (token.attempt !== undefined && token.attempt !== task.attempt) {
+    return `attempt ${token.attempt} is not the current attempt ${task.attempt ?? "(none)"}`;
+  }
+  if (token.worker !== undefined && token.worker !== task.assignee) {
+    return `worker ${JSON.stringify(token.worker)} is not the assignee ${JSON.stringify(task.assignee ?? null)}`;
+  }
   return undefined;
 }
 
@@ -29,7 +36,7 @@ export async function fencedTaskUpdate(
 ): Promise<FenceResult> {
   let refused: string | undefined;
   await store.progress.update((progress) => {
-    refused = staleReason(progress, token);
+    refused = staleReason(progress.tasks[token.task], token);
     const task = progress.tasks[token.task];
     if (refused || !task) return;
     mutate(task, progress);
