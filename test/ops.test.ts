@@ -87,6 +87,54 @@ describe("pipelineSummary", () => {
     ]);
   });
 
+  it("takes the latest timestamp as an instant, not as text: offsets and fractional digits vary", () => {
+    const summary = pipelineSummary(null, {
+      tasks: {
+        a: { status: "completed", updated_at: "2026-01-01T12:30:00+02:00", completed_at: "2026-01-01T11:00:00.25Z" },
+        b: { status: "completed", updated_at: "2026-01-01T11:00:00.5Z" },
+        c: { status: "completed", updated_at: "2026-01-01T13:00:00.500+02:00" },
+      },
+    }, now);
+    // 12:30+02:00 is 10:30Z; 11:00:00.5Z is later than 11:00:00.25Z; 13:00:00.500+02:00 is the same instant, so the first one stays.
+    expect(summary.lastUpdated).toBe("2026-01-01T11:00:00.5Z");
+  });
+
+  it("says what each not_started task waits on, through unfinished deps, in plan order", () => {
+    const chain = buildPlan({
+      features: [
+        {
+          id: "f",
+          feature: "F",
+          subtasks: [
+            { id: "later", name: "Later", deps: ["root2"] },
+            { id: "root1", name: "Root 1" },
+            { id: "root2", name: "Root 2" },
+            { id: "mid", name: "Mid", deps: ["root1"] },
+            { id: "tail", name: "Tail", deps: ["mid"] },
+            { id: "both", name: "Both", deps: ["root2", "tail", "root1"] },
+            { id: "done", name: "Done", deps: ["root1"] },
+            { id: "after-done", name: "After done", deps: ["done"] },
+            { id: "running", name: "Running", deps: ["root1"] },
+          ],
+        },
+      ],
+    });
+    const summary = pipelineSummary(chain, {
+      tasks: {
+        root1: { status: "failed" },
+        root2: { status: "blocked" },
+        mid: { status: "in_progress" },
+        done: { status: "completed" },
+        running: { status: "in_progress" },
+      },
+    }, now);
+    expect(summary.waiting).toEqual([
+      { id: "later", name: "Later", waitsOn: ["root2"] },
+      { id: "tail", name: "Tail", waitsOn: ["root1"] },
+      { id: "both", name: "Both", waitsOn: ["root1", "root2"] },
+    ]);
+  });
+
   it("without a plan counts the tasks of progress.json", () => {
     const summary = pipelineSummary(null, progress, now);
     expect(summary.counts).toEqual({ not_started: 0, in_progress: 1, blocked: 0, completed: 1, failed: 1 });

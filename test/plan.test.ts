@@ -159,6 +159,23 @@ describe("checkPlan", () => {
   });
 });
 
+describe("buildPlan", () => {
+  it("copies each subtask, its fields in their order, and leaves the file's subtasks as they were", () => {
+    const file: FeaturesFile = {
+      features: [{ id: "f", feature: "F", subtasks: [{ name: "B", id: "b", budget: 1 }, { id: "c", deps: ["b"], name: "C" }] }],
+    };
+    const before = JSON.stringify(file);
+    const plan = buildPlan(file);
+    expect(plan.tasks.map((task) => Object.keys(task))).toEqual([
+      ["name", "id", "budget", "feature", "featureId", "order", "deps"],
+      ["id", "deps", "name", "feature", "featureId", "order"],
+    ]);
+    expect(JSON.stringify(file)).toBe(before);
+    expect(plan.tasks[0]).not.toBe(file.features[0]?.subtasks[0]);
+    expect(plan.byId.get("c")).toBe(plan.tasks[1]);
+  });
+});
+
 describe("loadPlan", () => {
   it("returns the tasks in plan order with deps normalized", async () => {
     const store = new CodexStore(tempRepo());
@@ -213,6 +230,18 @@ describe("graph", () => {
     expect(dependentsOf(plan, "a")).toEqual(["d", "b", "c"]);
     expect(dependentsOf(plan, "c")).toEqual(["d"]);
     expect(dependentsOf(plan, "d")).toEqual([]);
+  });
+
+  it("puts each task one wave after its latest dep, whatever the plan order; repeated deps count once", () => {
+    const forward = buildPlan(planOf(["z", ["y", "y"]], ["y", ["x"]], ["w", ["x", "z"]], ["x"]) as FeaturesFile);
+    expect(waves(forward)).toEqual([["x"], ["y"], ["z"], ["w"]]);
+    expect(topoOrder(forward)).toEqual(["x", "y", "z", "w"]);
+    expect(dependentsOf(forward, "y")).toEqual(["z", "w"]);
+  });
+
+  it("leaves out the tasks on or behind a cycle", () => {
+    const cyclic = buildPlan(planOf(["a", ["b"]], ["b", ["a"]], ["c", ["a"]], ["d"], ["e", ["d"]]) as FeaturesFile);
+    expect(waves(cyclic)).toEqual([["d"], ["e"]]);
   });
 
   it("handles a 10,000-task chain without deep recursion", () => {

@@ -78,10 +78,29 @@ function msSince(timestamp: string | null | undefined, now: Date): number | null
   return Number.isNaN(at) ? null : Math.max(0, now.getTime() - at);
 }
 
-function latest(a: string | null, b: string | null | undefined): string | null {
-  if (!b) return a;
-  if (a === null) return b;
-  return Date.parse(b) > Date.parse(a) ? b : a;
+/**
+ * The latest of the timestamps offered, compared as instants (offsets and fractional digits vary, so
+ * not as text). Each timestamp is parsed once, and the running latest is kept parsed, rather than
+ * parsing both sides of every comparison. The first timestamp offered is kept until a later one
+ * comes; one that does not parse is never later (and, kept first, is never replaced).
+ */
+class Latest {
+  text: string | null = null;
+  private ms = Number.NaN;
+
+  offer(timestamp: string | null | undefined): void {
+    if (!timestamp || timestamp === this.text) return;
+    if (this.text === null) {
+      this.text = timestamp;
+      this.ms = Date.parse(timestamp);
+      return;
+    }
+    const ms = Date.parse(timestamp);
+    if (ms > this.ms) {
+      this.text = timestamp;
+      this.ms = ms;
+    }
+  }
 }
 
 /**
@@ -104,10 +123,11 @@ export function pipelineSummary(plan: Plan | null, progress: ProgressFile, now: 
     if (state.status === "blocked") blocked.push({ id, name: nameOf(id), reason: state.reason ?? null, attempts });
     if (state.status === "failed") failed.push({ id, name: nameOf(id), reason: state.error ?? state.reason ?? null, attempts });
   }
-  let lastUpdated: string | null = null;
+  const lastUpdated = new Latest();
   const usage: UsageTotals = { input_tokens: 0, output_tokens: 0, credits: 0 };
   for (const state of Object.values(progress.tasks)) {
-    lastUpdated = latest(latest(lastUpdated, state.updated_at), state.completed_at);
+    lastUpdated.offer(state.updated_at);
+    lastUpdated.offer(state.completed_at);
     usage.input_tokens += state.usage?.input_tokens ?? 0;
     usage.output_tokens += state.usage?.output_tokens ?? 0;
     usage.credits += state.usage?.credits ?? 0;
@@ -115,7 +135,7 @@ export function pipelineSummary(plan: Plan | null, progress: ProgressFile, now: 
   const workers = Object.entries(progress.workers ?? {})
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([id, worker]): WorkerSummary => {
-      lastUpdated = latest(lastUpdated, worker.updated_at);
+      lastUpdated.offer(worker.updated_at);
       return {
         id,
         status: worker.status,
@@ -127,9 +147,7 @@ export function pipelineSummary(plan: Plan | null, progress: ProgressFile, now: 
         ageMs: msSince(worker.updated_at, now),
       };
     });
-  const budgets = plan?.tasks.flatMap((task) => (task.budget === undefined ? [] : [task.budget])) ?? [];
   const total = ids.length;
-  const known = new Set(ids);
   return {
     now: now.toISOString(),
     counts,
@@ -141,10 +159,18 @@ export function pipelineSummary(plan: Plan | null, progress: ProgressFile, now: 
     waiting: plan ? waitingTasks(plan, stateOf) : [],
     workers,
     usage,
-    budget: budgets.length === 0 ? null : budgets.reduce((sum, budget) => sum + budget, 0),
-    lastUpdated,
-    unplanned: Object.keys(progress.tasks).filter((id) => !known.has(id)).sort(),
+    budget: plan ? budgetOf(plan) : null,
+    lastUpdated: lastUpdated.text,
+    // Without a plan every task of progress.json is counted; with one, plan.byId already is the set of planned ids.
+    unplanned: plan ? Object.keys(progress.tasks).filter((id) => !plan.byId.has(id)).sort() : [],
   };
+}
+
+/** Sum of the subtasks' budgets in plan order (so the float sum is always the same); null when none has one. */
+function budgetOf(plan: Plan): number | null {
+  let sum: number | null = null;
+  for (const task of plan.tasks) if (task.budget !== undefined) sum = (sum ?? 0) + task.budget;
+  return sum;
 }
 
 function runningTask(id: string, name: string | null, state: TaskState, now: Date): RunningTask {
@@ -164,22 +190,38 @@ function runningTask(id: string, name: string | null, state: TaskState, now: Dat
 
 /** not_started tasks that cannot start because a dep, direct or further down, is blocked or failed. */
 function waitingTasks(plan: Plan, stateOf: (id: string) => TaskState): WaitingTask[] {
-  const stuck = (id: string): boolean => ["blocked", "failed"].includes(stateOf(id).status);
-  const rootsOf = new Map<string, Set<string>>();
+  const rootsOf = new Map<string, ReadonlySet<string>>();
   // In topological order every dep is resolved before its dependents: no recursion, so no stack limit on long chains.
   for (const id of topoOrder(plan)) {
-    const roots = new Set<string>();
-    for (const dep of plan.byId.get(id)?.deps ?? []) {
-      if (stuck(dep)) roots.add(dep);
-      else if (stateOf(dep).status !== "completed") for (const root of rootsOf.get(dep) ?? []) roots.add(root);
-    }
-    rootsOf.set(id, roots);
+    const roots = stuckRoots(plan.byId.get(id)?.deps ?? [], stateOf, rootsOf);
+    if (roots) rootsOf.set(id, roots);
   }
+  const order = (id: string): number => plan.byId.get(id)?.order ?? 0;
   const waiting: WaitingTask[] = [];
   for (const task of plan.tasks) {
     const roots = rootsOf.get(task.id);
-    if (stateOf(task.id).status !== "not_started" || !roots || roots.size === 0) continue;
-    waiting.push({ id: task.id, name: task.name, waitsOn: [...roots].sort((a, b) => (plan.byId.get(a)?.order ?? 0) - (plan.byId.get(b)?.order ?? 0)) });
+    if (stateOf(task.id).status !== "not_started" || !roots) continue;
+    waiting.push({ id: task.id, name: task.name, waitsOn: [...roots].sort((a, b) => order(a) - order(b)) });
   }
   return waiting;
+}
+
+/**
+ * The blocked or failed tasks that `deps` wait on: a stuck dep itself, or what an unfinished dep waits on.
+ * Undefined when there are none: most tasks wait on nothing, and a Set each was a large part of the time
+ * on 10,000 tasks. A task waiting through its one dep shares that dep's set (sets are never changed
+ * once made), so a long chain behind one failure does not copy it down the chain.
+ */
+function stuckRoots(deps: string[], stateOf: (id: string) => TaskState, rootsOf: Map<string, ReadonlySet<string>>): ReadonlySet<string> | undefined {
+  let roots: Set<string> | undefined;
+  for (const dep of deps) {
+    const status = stateOf(dep).status;
+    if (status === "blocked" || status === "failed") (roots ??= new Set()).add(dep);
+    else if (status !== "completed") {
+      const through = rootsOf.get(dep);
+      if (through && deps.length === 1) return through;
+      for (const root of through ?? []) (roots ??= new Set()).add(root);
+    }
+  }
+  return roots;
 }
