@@ -69,7 +69,7 @@ export async function runLead(options: LeadOptions): Promise<LeadResult> {
   const store = new CodexStore(root, { lockStaleMs: config.lockStaleMs, fsync: config.fsync });
   const planText = await store.features.readText();
   // A broken plan at the start is a usage error, not a pause.
-  const plan = planText === null ? await loadPlan(store) : checkedPlanFromText(store, planText, planFromText);
+  const plan = planText === null ? await loadPlan(store) : await checkedPlanFromText(store, planText, planFromText);
   startupTrace("plan checked");
   const releaseLock = await acquireLeadLock(store, (error) => options.onEvent?.({ type: "run.note", message: `lead lock: ${error.message}` }));
   const lead = new Lead(store, config, options, plan, planText ?? undefined);
@@ -248,7 +248,7 @@ class Lead {
       const text = await this.store.features.readText();
       // Checking the plan every tick is wasted work while the text is the same.
       if (text !== null && text === this.planText && this.plan) return this.plan;
-      this.plan = text === null ? await loadPlan(this.store) : checkedPlanFromText(this.store, text, planFromText);
+      this.plan = text === null ? await loadPlan(this.store) : await checkedPlanFromText(this.store, text, planFromText);
       this.planText = text ?? undefined;
       return this.plan;
     } catch (error: unknown) {

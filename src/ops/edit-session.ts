@@ -83,14 +83,14 @@ function problemsOf(error: unknown): string[] | undefined {
 }
 
 /** Every problem of an edited text (syntax with line/column, schema, and the plan checks for features), or the value. */
-function check(store: CodexStore, target: EditTarget, text: string): { value: unknown } | { problems: string[] } {
+async function check(store: CodexStore, target: EditTarget, text: string): Promise<{ value: unknown } | { problems: string[] }> {
   try {
     if (target === "features") {
-      planFromText(store, text);
+      await planFromText(store, text);
       const parsed = parseJsonText(text);
       return { value: parsed.ok ? parsed.value : undefined };
     }
-    return { value: fileOf(store, target).parse(text) };
+    return { value: await fileOf(store, target).parse(text) };
   } catch (error) {
     const problems = problemsOf(error);
     if (problems) return { problems };
@@ -121,7 +121,7 @@ export async function editFile(store: CodexStore, target: EditTarget, io: EditIO
     baseText = canonicalJson(base);
   } else {
     baseText = onDisk;
-    const checked = check(store, target, onDisk);
+    const checked = await check(store, target, onDisk);
     base = "value" in checked ? checked.value : undefined;
     if ("problems" in checked) say(`note: ${file.label} is invalid right now (${checked.problems[0] ?? "?"}); fix it in the editor`);
   }
@@ -138,7 +138,7 @@ export async function editFile(store: CodexStore, target: EditTarget, io: EditIO
       await rm(dir, { recursive: true, force: true });
       return { kind: "unchanged", file: file.label };
     }
-    const checked = check(store, target, text);
+    const checked = await check(store, target, text);
     if ("value" in checked) {
       mine = checked.value;
       break;
@@ -173,13 +173,13 @@ class MergeConflictSignal extends Error {
 async function mergeOnTop(store: CodexStore, file: JsonFile<unknown>, target: EditTarget, base: unknown, mine: unknown, copy: string): Promise<boolean> {
   let merged = false;
   try {
-    await file.update((theirs) => {
+    await file.update(async (theirs) => {
       const result = threeWayMerge(base, mine, theirs);
       if (result.conflicts.length > 0) throw new MergeConflictSignal(result.conflicts);
       merged = !jsonEqual(theirs, base);
       if (target === "features" && merged) {
         // Two valid plans can merge into an invalid one (e.g. a cycle made of one dep from each side).
-        planFromText(store, canonicalJson(result.value));
+        await planFromText(store, canonicalJson(result.value));
       }
       return result.value;
     });

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { errnoCode } from "../errors.js";
-import { emptyProgress } from "../schema/progress.js";
+import { emptyProgress } from "../schema/empty-files.js";
 import { codexPaths } from "../store/paths.js";
 import { canonicalJson } from "../util/json-text.js";
 

@@ -1,7 +1,8 @@
 // Where things stand, computed from the plan and progress.json: a pure function, so status views are tested with an injected clock.
 import { topoOrder } from "../plan/graph.js";
 import type { Plan } from "../plan/plan.js";
-import { TASK_STATUSES, type TaskStatus } from "../schema/common.js";
+import type { TaskStatus } from "../schema/common.js";
+import { TASK_STATUSES } from "../schema/statuses.js";
 import type { ProgressFile, TaskState } from "../schema/progress.js";
 
 export interface RunningTask {

@@ -4,7 +4,6 @@ import type { FeaturesFile } from "../schema/features.js";
 import { checkedPlanFromText } from "./plan-cache.js";
 import type { CodexStore } from "../store/codex-store.js";
 import { parseJsonText } from "../util/json-text.js";
-import { checkPlan, formatPlanProblems } from "./check-plan.js";
 import { buildPlan, type Plan, type PlanTask } from "./plan.js";
 
 export type { Plan, PlanTask };
@@ -33,13 +32,15 @@ export async function loadPlanIfPresent(store: CodexStore): Promise<Plan | null>
 }
 
 /** Checks the text of features.json as loadPlan does, e.g. a person's edit before it is saved. */
-export function planFromText(store: CodexStore, text: string): Plan {
+export async function planFromText(store: CodexStore, text: string): Promise<Plan> {
   const parsed = parseJsonText(text);
   if (!parsed.ok) {
     // The store's own parser words syntax errors (line, column, fix hint) the same way for every file.
-    store.features.parse(text);
+    store.features.parseJson(text);
     throw new CodexError("E_INVALID_FILE", `${store.features.label} is not valid JSON`);
   }
+  // Loaded here, not at the top: the checks need zod, and an unchanged plan (plan-cache) skips them.
+  const { checkPlan, formatPlanProblems } = await import("./check-plan.js");
   const problems = checkPlan(parsed.value);
   if (problems.length > 0) throw new PlanError(store.features.label, formatPlanProblems(problems));
   return buildPlan(parsed.value as FeaturesFile);

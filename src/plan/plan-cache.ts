@@ -29,7 +29,11 @@ export function rememberCheckedPlan(store: CodexStore, text: string): void {
 }
 
 /** Like planFromText (throws the same errors), without re-checking text that already passed. */
-export function checkedPlanFromText(store: CodexStore, text: string, planFromText: (store: CodexStore, text: string) => Plan): Plan {
+export async function checkedPlanFromText(
+  store: CodexStore,
+  text: string,
+  planFromText: (store: CodexStore, text: string) => Promise<Plan>,
+): Promise<Plan> {
   let known: string | undefined;
   try {
     known = readFileSync(cacheFile(store), "utf8").trim();
@@ -37,7 +41,7 @@ export function checkedPlanFromText(store: CodexStore, text: string, planFromTex
     known = undefined;
   }
   if (known && known === hashOf(text)) return buildPlan(JSON.parse(text) as FeaturesFile);
-  const plan = planFromText(store, text);
+  const plan = await planFromText(store, text);
   rememberCheckedPlan(store, text);
   return plan;
 }

@@ -2,11 +2,11 @@
 import { z } from "zod";
 import { tryParseDuration } from "../util/duration.js";
 
-export const TASK_STATUSES = ["not_started", "in_progress", "blocked", "completed", "failed"] as const;
+import { TASK_STATUSES } from "./statuses.js";
+
+export { TASK_STATUSES, FINAL_STATUSES } from "./statuses.js";
 export const TaskStatus = z.enum(TASK_STATUSES);
 export type TaskStatus = z.infer<typeof TaskStatus>;
-
-export const FINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(["completed", "failed"]);
 
 export const Timestamp = z.iso.datetime({ offset: true }).describe("ISO-8601 UTC timestamp, e.g. 2026-11-21T10:30:00Z");
 

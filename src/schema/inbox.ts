@@ -1,4 +1,5 @@
 // .codex/inbox/<task>.json: messages to whoever works on the task. Each has an id and is acknowledged once consumed.
+// Checked by a precompiled JSON Schema check first (fast-check.ts): keep every rule expressible in JSON Schema.
 import { z } from "zod";
 import { Timestamp } from "./common.js";
 

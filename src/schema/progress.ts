@@ -1,4 +1,5 @@
 // .codex/progress.json: live state. Tasks and workers are maps keyed by id, so a person can find an entry by name.
+// Checked by a precompiled JSON Schema check first (fast-check.ts): keep every rule expressible in JSON Schema.
 import { z } from "zod";
 import { Id, TaskStatus, Timestamp, Usage } from "./common.js";
 
@@ -83,6 +84,4 @@ export const ProgressFile = z.strictObject({
 });
 export type ProgressFile = z.infer<typeof ProgressFile>;
 
-export function emptyProgress(): ProgressFile {
-  return { $schema: "./schemas/progress.schema.json", tasks: {}, workers: {} };
-}
+export { emptyProgress } from "./empty-files.js";

@@ -1,9 +1,13 @@
 // Opens the .codex/ files of one repository with their schemas, labels and fix hints.
+// The zod schemas are loaded on first need, not at import: a command that only reads progress.json
+// (status on 10,000 tasks) checks it with the precompiled check and never loads zod.
 import { mkdir } from "node:fs/promises";
-import { ConfigFile, resolveConfig, type Config } from "../schema/config.js";
-import { FeaturesFile } from "../schema/features.js";
-import { InboxFile } from "../schema/inbox.js";
-import { ProgressFile, emptyProgress } from "../schema/progress.js";
+import type { Config, ConfigFile } from "../schema/config.js";
+import { emptyProgress } from "../schema/empty-files.js";
+import { fastCheck } from "../schema/fast-check.js";
+import type { FeaturesFile } from "../schema/features.js";
+import type { InboxFile } from "../schema/inbox.js";
+import type { ProgressFile } from "../schema/progress.js";
 import { appendEvent, type EventInput } from "./events-log.js";
 import { JsonFile, type JsonFileOptions } from "./json-file.js";
 import { codexPaths, displayPath, inboxPath, type CodexPaths } from "./paths.js";
@@ -26,15 +30,24 @@ export class CodexStore {
   constructor(root: string, options: StoreOptions = {}) {
     this.paths = codexPaths(root);
     this.options = options;
-    this.features = this.open(this.paths.features, FeaturesFile, "features", undefined);
-    this.progress = this.open(this.paths.progress, ProgressFile, "progress", emptyProgress);
-    this.config = this.open(this.paths.config, ConfigFile, "config", () => ({}));
+    this.features = this.open(this.paths.features, async () => (await import("../schema/features.js")).FeaturesFile, "features", undefined);
+    this.progress = this.open(this.paths.progress, async () => (await import("../schema/progress.js")).ProgressFile, "progress", emptyProgress, () =>
+      fastCheck("progress"),
+    );
+    this.config = this.open(this.paths.config, async () => (await import("../schema/config.js")).ConfigFile, "config", () => ({}));
   }
 
-  private open<T>(file: string, schema: JsonFileOptions<T>["schema"], editName: string, empty: (() => T) | undefined): JsonFile<T> {
+  private open<T>(
+    file: string,
+    schema: JsonFileOptions<T>["schema"],
+    editName: string,
+    empty: (() => T) | undefined,
+    fast?: JsonFileOptions<T>["fastCheck"],
+  ): JsonFile<T> {
     return new JsonFile<T>({
       file,
       schema,
+      fastCheck: fast,
       label: displayPath(this.paths, file),
       fixHint: `Fix the file in your editor or run \`codex-lead edit ${editName}\`; nothing is written to it until it is valid.`,
       empty,
@@ -45,7 +58,8 @@ export class CodexStore {
   inbox(task: string): JsonFile<InboxFile> {
     return new JsonFile<InboxFile>({
       file: inboxPath(this.paths, task),
-      schema: InboxFile,
+      schema: async () => (await import("../schema/inbox.js")).InboxFile,
+      fastCheck: () => fastCheck("inbox"),
       label: displayPath(this.paths, inboxPath(this.paths, task)),
       fixHint: "Fix the inbox file in your editor; nothing is written to it until it is valid.",
       empty: () => ({ $schema: "../schemas/inbox.schema.json", task, messages: [] }),
@@ -58,6 +72,7 @@ export class CodexStore {
   }
 
   async resolvedConfig(): Promise<Config> {
+    const { resolveConfig } = await import("../schema/config.js");
     return resolveConfig(await this.config.read());
   }
 

@@ -1,7 +1,7 @@
 // .codex/events.jsonl: append-only audit log. Each event is one write(2) of one line in append mode,
 // so concurrent appenders never interleave within a line and no lock is needed.
 import { appendFile, readFile } from "node:fs/promises";
-import { EventLine } from "../schema/events.js";
+import type { EventLine } from "../schema/events.js";
 import { errnoCode } from "../errors.js";
 
 export type EventInput = Omit<EventLine, "ts"> & { ts?: string };
@@ -21,12 +21,14 @@ export async function readEvents(file: string): Promise<{ events: EventLine[]; s
     if (errnoCode(error) === "ENOENT") return { events: [], skipped: 0 };
     throw error;
   }
+  // Loaded here, not at the top: appending needs no schema, and most commands never read the log.
+  const { EventLine: EventLineSchema } = await import("../schema/events.js");
   const events: EventLine[] = [];
   let skipped = 0;
   for (const raw of text.split("\n")) {
     if (!raw.trim()) continue;
     try {
-      const checked = EventLine.safeParse(JSON.parse(raw));
+      const checked = EventLineSchema.safeParse(JSON.parse(raw));
       if (checked.success) events.push(checked.data);
       else skipped++;
     } catch {

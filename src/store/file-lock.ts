@@ -51,13 +51,34 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>, option
     try {
       return await fn();
     } finally {
-      await releaseFile().catch((error: unknown) => {
+      try {
+        releaseFile();
+      } catch (error: unknown) {
         // After a compromise the lock is already gone (ERELEASED / ENOTACQUIRED): nothing to release.
         if (!["ERELEASED", "ENOTACQUIRED", "ECOMPROMISED"].includes(errnoCode(error) ?? "")) throw error;
-      });
+      }
     }
   } finally {
     releaseLocal();
+  }
+}
+
+/**
+ * Longest pause between two tries while another process holds the lock. Holders keep it for well under a
+ * millisecond per change, so a waiter that slept longer would leave the lock idle; a try costs a failed
+ * mkdir and a stat, so polling this often stays cheap even with a dozen waiters on two cores.
+ */
+const MAX_POLL_MS = Number(process.env.CODEX_LOCK_POLL_MS ?? 4);
+
+/** How often a waiter asks whether the holder died (a read of its owner record and of /proc). */
+const DEAD_HOLDER_CHECK_MS = 50;
+
+/** The lock directory's mtime in ms, or undefined when there is no lock. */
+function lockMtimeMs(lockDir: string): number | undefined {
+  try {
+    return statSync(lockDir).mtimeMs;
+  } catch {
+    return undefined;
   }
 }
 
@@ -66,30 +87,51 @@ async function acquireFileLock(
   staleMs: number,
   waitMs: number,
   onCompromised: ((error: Error) => void) | undefined,
-): Promise<() => Promise<void>> {
+): Promise<() => void> {
+  const lockDir = `${file}.lock`;
   const deadline = Date.now() + waitMs;
   // Our own retry loop: short randomized waits keep hand-over fast under contention,
   // and the total wait exceeds `stale` so a dead holder's lock is always reached.
   let delay = 1;
+  let lastDeadHolderCheck = 0;
+  const pause = async (): Promise<void> => {
+    await sleep(delay * (0.5 + Math.random()));
+    delay = Math.min(delay * 2, MAX_POLL_MS);
+  };
   for (;;) {
+    // A look before the try: while the lock directory is there (and fresh), mkdir can only fail, and each
+    // failing mkdir takes the directory's lock in the kernel that the holder needs for its own rename.
+    const heldSince = lockMtimeMs(lockDir);
+    if (heldSince !== undefined && heldSince > Date.now() - staleMs) {
+      const now = Date.now();
+      // A holder that died on this host (SIGKILL mid-write) need not cost us the whole stale time.
+      if (now - lastDeadHolderCheck >= DEAD_HOLDER_CHECK_MS) {
+        lastDeadHolderCheck = now;
+        if (takeOverDeadHolder(file)) continue;
+      }
+      if (now >= deadline) throw new LockBusyError(file);
+      await pause();
+      continue;
+    }
     try {
-      const release = await lockfile.lock(file, {
-        lockfilePath: `${file}.lock`,
+      // The synchronous API: taking (mkdir), and later releasing (rmdir), the lock costs no thread-pool
+      // round trip, so the lock is held only while the change itself is made.
+      const release = lockfile.lockSync(file, {
+        lockfilePath: lockDir,
         realpath: false,
         stale: staleMs,
         update: Math.max(1000, Math.floor(staleMs / 2)),
-        retries: 0,
         onCompromised: (error: Error) => {
           // The default throws inside a timer and kills the process; writes are fenced by tokens anyway.
           onCompromised?.(error);
         },
       });
       publishOwner(file);
-      return async () => {
+      return () => {
         // Release first: a holder killed between the two steps then leaves no lock, rather than an
         // anonymous one that only goes stale the slow way.
         try {
-          await release();
+          release();
         } finally {
           removeOwner(file);
         }
@@ -98,15 +140,13 @@ async function acquireFileLock(
       // Our lock directory vanished before proper-lockfile was done taking it (another process judged the lock
       // before ours stale and removed ours in its place): an internal error would kill the caller; try again.
       if (errnoCode(error) === "ENOENT" && existsSync(path.dirname(file)) && Date.now() < deadline) {
-        await sleep(delay * (0.5 + Math.random()));
+        await pause();
         continue;
       }
       if (errnoCode(error) !== "ELOCKED") throw error;
-      // A holder that died on this host (SIGKILL mid-write) need not cost us the whole stale time.
       if (takeOverDeadHolder(file)) continue;
       if (Date.now() >= deadline) throw new LockBusyError(file, error);
-      await sleep(delay * (0.5 + Math.random()));
-      delay = Math.min(delay * 2, 25);
+      await pause();
     }
   }
 }

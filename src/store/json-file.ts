@@ -1,6 +1,5 @@
 // A JSON file under .codex/: validated reads, and locked read-modify-write that never loses a person's unlocked save.
-import { closeSync, fstatSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { fchmod as fchmodCallback, fsync as fsyncCallback } from "node:fs";
+import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import path from "node:path";
 import writeFileAtomic from "write-file-atomic";
@@ -8,11 +7,18 @@ import type { z } from "zod";
 import { CodexError, InvalidFileError, errnoCode } from "../errors.js";
 import { canonicalJson, parseJsonText } from "../util/json-text.js";
 import { withFileLock } from "./file-lock.js";
+import type { FastCheck } from "../schema/fast-check.js";
 import { formatSchemaIssues } from "./schema-problems.js";
 
 export interface JsonFileOptions<T> {
   file: string;
-  schema: z.ZodType<T>;
+  /** The zod schema, or a function that loads it: then zod is loaded only when a check needs it (see fastCheck). */
+  schema: z.ZodType<T> | (() => Promise<z.ZodType<T>>);
+  /**
+   * A precompiled check of the same schema (src/schema/fast-check.ts). A value it passes is not checked by zod;
+   * a value it refuses is, and zod words the problem. It must never pass a value zod refuses.
+   */
+  fastCheck?: () => Promise<FastCheck | undefined>;
   /** How the file is named in messages, e.g. ".codex/progress.json". */
   label?: string;
   /** The next step named in error messages, e.g. "run `codex-lead edit progress`". */
@@ -73,7 +79,7 @@ async function readRaw(file: string): Promise<RawSnapshot> {
 
 /**
  * The same as readRaw, synchronously: under the lock every thread-pool round trip is time the lock is
- * held, so the locked path reads (and writes its temp file) without leaving the main thread, except to fsync.
+ * held, so the locked path reads, writes and fsyncs its temp file without leaving the main thread.
  */
 function readRawSync(file: string): RawSnapshot {
   let fd: number;
@@ -120,15 +126,15 @@ function unchangedSinceSync(file: string, before: RawSnapshot): boolean {
 let tempCounter = 0;
 
 /** Writes (and fsyncs) a temp file beside `file`, named like write-file-atomic's (`name.<digits>`), so watchers ignore it alike. */
-async function writeTemp(file: string, text: string, mode: number | null, fsync: boolean): Promise<string> {
+function writeTemp(file: string, text: string, mode: number | null, fsync: boolean): string {
   tempCounter = (tempCounter + 1) % 1_000_000;
   const temp = `${file}.${process.pid}${String(tempCounter).padStart(6, "0")}`;
   const fd = openSync(temp, "wx", mode ?? 0o666);
   try {
     // Keep the permissions of the file we replace when the umask would change them.
-    if (mode !== null && (mode & ~UMASK) !== mode) await handleChmod(fd, mode);
+    if (mode !== null && (mode & ~UMASK) !== mode) fchmodSync(fd, mode);
     writeFileSync(fd, text, "utf8");
-    if (fsync) await new Promise<void>((resolve, reject) => fsyncCallback(fd, (error) => (error ? reject(error) : resolve())));
+    if (fsync) fsyncSync(fd);
   } catch (error) {
     closeSync(fd);
     removeQuietly(temp);
@@ -136,10 +142,6 @@ async function writeTemp(file: string, text: string, mode: number | null, fsync:
   }
   closeSync(fd);
   return temp;
-}
-
-function handleChmod(fd: number, mode: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => fchmodCallback(fd, mode, (error) => (error ? reject(error) : resolve())));
 }
 
 function removeQuietly(file: string): void {
@@ -167,23 +169,50 @@ export class JsonFile<T> {
     return this.options.fixHint ?? `Fix ${this.label} and save it again.`;
   }
 
-  /** Parses and validates text; throws InvalidFileError naming line/column or field. */
-  parse(text: string): T {
-    if (text === this.validatedText) return JSON.parse(text) as T;
+  private loadedSchema: Promise<z.ZodType<T>> | undefined;
+  private loadedFastCheck: Promise<FastCheck | undefined> | undefined;
+
+  private schema(): Promise<z.ZodType<T>> {
+    const source = this.options.schema;
+    return (this.loadedSchema ??= typeof source === "function" ? source() : Promise.resolve(source));
+  }
+
+  /** Loads what checking needs, so that nothing is imported while the lock is held. */
+  private async checkers(): Promise<FastCheck | undefined> {
+    const fast = await (this.loadedFastCheck ??= this.options.fastCheck?.() ?? Promise.resolve(undefined));
+    if (!fast) await this.schema();
+    return fast;
+  }
+
+  /** The schema problems of a value, one line each; empty when it is valid. */
+  private async problemsOf(value: unknown): Promise<string[]> {
+    if ((await this.checkers())?.(value)) return [];
+    const schema = await this.schema();
+    const checked = schema.safeParse(value, { reportInput: true });
+    return checked.success ? [] : formatSchemaIssues(checked.error.issues, schema);
+  }
+
+  /** Throws InvalidFileError naming line and column when text is not JSON; returns the parsed value unchecked. */
+  parseJson(text: string): unknown {
     const parsed = parseJsonText(text);
     if (!parsed.ok) {
       const { line, column, message } = parsed.problem;
       throw new InvalidFileError(this.label, [`line ${line}, column ${column}: ${message}`], this.fixHint);
     }
-    const checked = this.options.schema.safeParse(parsed.value, { reportInput: true });
-    if (!checked.success) {
-      throw new InvalidFileError(this.label, formatSchemaIssues(checked.error.issues, this.options.schema), this.fixHint);
-    }
-    this.validatedText = text;
-    return parsed.value as T;
+    return parsed.value;
   }
 
-  private valueOf(snapshot: RawSnapshot): T {
+  /** Parses and validates text; throws InvalidFileError naming line/column or field. */
+  async parse(text: string): Promise<T> {
+    if (text === this.validatedText) return JSON.parse(text) as T;
+    const value = this.parseJson(text);
+    const problems = await this.problemsOf(value);
+    if (problems.length > 0) throw new InvalidFileError(this.label, problems, this.fixHint);
+    this.validatedText = text;
+    return value as T;
+  }
+
+  private async valueOf(snapshot: RawSnapshot): Promise<T> {
     if (snapshot.text !== null) return this.parse(snapshot.text);
     if (this.options.empty) return this.options.empty();
     throw new CodexError("E_MISSING_FILE", `${this.label} does not exist`, {
@@ -211,29 +240,28 @@ export class JsonFile<T> {
    * InvalidFileError (and writes nothing) while the file on disk is invalid.
    */
   async update(mutate: (draft: T) => T | void | Promise<T | void>, options: UpdateOptions = {}): Promise<UpdateResult<T>> {
+    await this.checkers();
     return withFileLock(
       this.file,
       async () => {
         for (let round = 1; round <= MAX_ROUNDS; round++) {
           const before = readRawSync(this.file);
-          const current = this.valueOf(before);
+          const current = await this.valueOf(before);
           const draft = structuredClone(current);
           const returned = await mutate(draft);
           const next = returned === undefined ? draft : returned;
-          const checked = options.trusted ? undefined : this.options.schema.safeParse(next);
-          if (checked && !checked.success) {
-            throw new CodexError(
-              "E_INVALID_CHANGE",
-              `refused to write ${this.label}: the change would make it invalid`,
-              { details: formatSchemaIssues(checked.error.issues, this.options.schema) },
-            );
+          const problems = options.trusted ? [] : await this.problemsOf(next);
+          if (problems.length > 0) {
+            throw new CodexError("E_INVALID_CHANGE", `refused to write ${this.label}: the change would make it invalid`, {
+              details: problems,
+            });
           }
           const text = canonicalJson(next);
           if (text === before.text) return { value: next, changed: false, rounds: round };
           // The slow part (write, fsync) goes to a temp file first; then, synchronously, the check that
           // no person saved since our read and the atomic rename, back to back. When a person did
           // save, our change is re-applied on top of theirs.
-          const temp = await writeTemp(this.file, text, before.text === null ? null : before.mode, this.options.fsync ?? true);
+          const temp = writeTemp(this.file, text, before.text === null ? null : before.mode, this.options.fsync ?? true);
           let renamed = false;
           try {
             if (unchangedSinceSync(this.file, before)) {
