@@ -1,6 +1,6 @@
 // codex-lead as people run it: real processes in temp repositories, exit codes, stdout/stderr and the files they change.
 import { spawnSync } from "node:child_process";
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Command } from "commander";
@@ -94,6 +94,17 @@ describe("init", () => {
     const sub = path.join(dir, ".codex");
     expect(lead(sub, ["init"]).code).toBe(0);
     expect(readJson(codexFile(dir, "progress.json")).tasks).toEqual({});
+  });
+
+  it("finds the root of a linked worktree, whose .git is a file, from a subfolder of it", () => {
+    const dir = tempRepo();
+    const linked = path.join(tempDir(), "linked");
+    expect(spawnSync("git", ["worktree", "add", "-q", "--detach", linked], { cwd: dir }).status).toBe(0);
+    const sub = path.join(linked, "deep", "er");
+    mkdirSync(sub, { recursive: true });
+    expect(lead(sub, ["init"]).code).toBe(0);
+    expect(readJson(codexFile(linked, "progress.json")).tasks).toEqual({});
+    expect(readdirSync(sub)).toEqual([]);
   });
 });
 

@@ -12,8 +12,9 @@ import type { JsonFile } from "../store/json-file.js";
 import { canonicalJson, parseJsonText } from "../util/json-text.js";
 import { formatConflicts, jsonEqual, threeWayMerge, type MergeConflict } from "./edit-merge.js";
 
-export const EDIT_TARGETS = ["progress", "features", "config"] as const;
-export type EditTarget = (typeof EDIT_TARGETS)[number];
+import { EDIT_TARGETS, type EditTarget } from "./edit-targets.js";
+
+export { EDIT_TARGETS, type EditTarget };
 
 export interface EditIO {
   /** Opens the editor on `file` and resolves once it exits. Default: spawnEditor. */

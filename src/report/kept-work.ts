@@ -13,13 +13,26 @@ export interface KeptBranch {
 
 /** One git call: every work branch with its tip's trailers, compared with what completed. */
 export async function keptWork(root: string, progress: ProgressFile): Promise<KeptBranch[]> {
+  return classifyWorkBranches(await listWorkBranches(root), progress);
+}
+
+/**
+ * The raw list of work branches and their tips' trailers. Apart from the classification so that `status`
+ * can start the git call first and read the files while git runs.
+ */
+export async function listWorkBranches(root: string): Promise<string> {
   const format = "%(refname:short)%1f%(trailers:only,unfold,separator=%x1d)%1e";
   // One read-only call through node's own execFile (argv, no shell): `status` stays fast without loading execa.
-  const { stdout: out } = await promisify(execFile)("git", ["for-each-ref", `--format=${format}`, "refs/heads/codex/work/"], {
+  const { stdout } = await promisify(execFile)("git", ["for-each-ref", `--format=${format}`, "refs/heads/codex/work/"], {
     cwd: root,
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
   });
+  return stdout;
+}
+
+/** The branches of listWorkBranches' output that hold work which did not land, and why. */
+export function classifyWorkBranches(out: string, progress: ProgressFile): KeptBranch[] {
   const kept: KeptBranch[] = [];
   for (const record of out.split("\x1e")) {
     const [branch = "", trailerText = ""] = record.trim().split("\x1f");

@@ -2,7 +2,6 @@
 import fs, { existsSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import lockfile from "proper-lockfile";
 import { LockBusyError, errnoCode } from "../errors.js";
 import { isProcessAlive } from "../util/process-alive.js";
 
@@ -67,6 +66,13 @@ export async function withFileLock<T>(file: string, fn: () => Promise<T>, option
  * holder: with 16 writers, a 4 ms cap gave 206 changes/s, a 25 ms cap 765 (bench/store-throughput.js).
  */
 const MAX_POLL_MS = 25;
+
+let loadedLockfile: Promise<typeof import("proper-lockfile")> | undefined;
+
+/** proper-lockfile (and the graceful-fs it patches in) is loaded by the first lock: read-only commands never need it. */
+function properLockfile(): Promise<typeof import("proper-lockfile")> {
+  return (loadedLockfile ??= import("proper-lockfile").then((module) => module.default));
+}
 
 type Callback = (error: NodeJS.ErrnoException | null, result?: unknown) => void;
 
@@ -143,7 +149,7 @@ async function acquireFileLock(
       continue;
     }
     try {
-      const release = await lockfile.lock(file, {
+      const release = await (await properLockfile()).lock(file, {
         lockfilePath: lockDir,
         fs: immediateFs,
         realpath: false,

@@ -2,7 +2,6 @@
 import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import path from "node:path";
-import writeFileAtomic from "write-file-atomic";
 import type { z } from "zod";
 import { CodexError, InvalidFileError, errnoCode } from "../errors.js";
 import { canonicalJson, parseJsonText } from "../util/json-text.js";
@@ -297,6 +296,8 @@ export class JsonFile<T> {
     await withFileLock(this.file, async () => {
       const before = await readRaw(this.file);
       if (before.text !== null) return;
+      // Loaded here: the only use of write-file-atomic in the store, and read-only commands never get here.
+      const { default: writeFileAtomic } = await import("write-file-atomic");
       await writeFileAtomic(this.file, canonicalJson(value), { fsync: this.options.fsync ?? true });
       created = true;
     }, { staleMs: this.options.lockStaleMs, waitMs: this.options.lockWaitMs, onCompromised: this.options.onLockCompromised });

@@ -1,6 +1,5 @@
 // `codex-lead cancel <task> [--reason]`: stop a task (its worker is told to stop) and leave it blocked.
 import type { Command } from "commander";
-import { cancelTask } from "../../ops/task-commands.js";
 import type { CliContext } from "../context.js";
 import { showTransition } from "./_transition.js";
 
@@ -11,6 +10,7 @@ export function registerCancel(program: Command, ctx: CliContext): void {
     .argument("<task>", "subtask id")
     .option("--reason <text>", "why; shown by status and report")
     .action(async (task: string, options: { reason?: string }) => {
+      const { cancelTask } = await import("../../ops/task-commands.js");
       const result = await cancelTask(await ctx.store(), task, options.reason);
       showTransition(ctx, result, `run \`codex-lead retry ${task}\` to run it again`);
     });

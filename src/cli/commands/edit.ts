@@ -1,7 +1,7 @@
 // `codex-lead edit progress|features|config`: the file in $VISUAL/$EDITOR, validated, merged under the lock.
 import { createInterface } from "node:readline/promises";
 import { Argument, type Command } from "commander";
-import { EDIT_TARGETS, editFile, type EditTarget } from "../../ops/edit-session.js";
+import { EDIT_TARGETS, type EditTarget } from "../../ops/edit-targets.js";
 import type { CliContext } from "../context.js";
 
 /** "(r)eopen or (a)bandon?" on the terminal; true to reopen. */
@@ -28,6 +28,8 @@ export function registerEdit(program: Command, ctx: CliContext): void {
     .addArgument(new Argument("<file>", "which file").choices(EDIT_TARGETS))
     .action(async (target: EditTarget) => {
       const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
+      // Loaded when used: the edit session is the largest part of the command line that most runs never need.
+      const { editFile } = await import("../../ops/edit-session.js");
       const outcome = await editFile(await ctx.store(), target, {
         say: (line) => ctx.output.say(line),
         ...(interactive ? { askReopen: (problems: string[]) => askReopen(ctx, problems) } : {}),

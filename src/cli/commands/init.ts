@@ -1,7 +1,6 @@
 // `codex-lead init [--example]`: create .codex/ without overwriting anything a person wrote.
 import path from "node:path";
 import type { Command } from "commander";
-import { initRepo } from "../../ops/init.js";
 import type { CliContext } from "../context.js";
 
 export function registerInit(program: Command, ctx: CliContext): void {
@@ -11,6 +10,7 @@ export function registerInit(program: Command, ctx: CliContext): void {
     .option("--example", "set up a runnable offline example plan")
     .action(async (options: { example?: boolean }) => {
       const root = await ctx.root();
+      const { initRepo } = await import("../../ops/init.js");
       const result = await initRepo(root, { example: options.example === true });
       const show = (file: string): string => (path.isAbsolute(file) ? path.relative(root, file) || file : file);
       for (const file of result.created) ctx.output.say(`created ${show(file)}`);

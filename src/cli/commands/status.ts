@@ -3,18 +3,20 @@ import { InvalidArgumentError, type Command } from "commander";
 import { CodexError, ExitCode } from "../../errors.js";
 import { pipelineSummary } from "../../ops/summary.js";
 import { loadPlanIfPresent } from "../../plan/load-plan.js";
-import { keptWork, renderKeptWork } from "../../report/kept-work.js";
+import { classifyWorkBranches, listWorkBranches, renderKeptWork } from "../../report/kept-work.js";
 import { renderStatus } from "../../report/status-text.js";
 import { tryParseDuration } from "../../util/duration.js";
 import type { CliContext } from "../context.js";
 
 async function snapshot(ctx: CliContext, json: boolean, compact: boolean): Promise<string> {
   const store = await ctx.store();
+  // git lists the work branches while the files are read and summarised. Outside a git repository
+  // (or before any run) there are none to name.
+  const branches = listWorkBranches(await ctx.root()).catch(() => "");
   const plan = await loadPlanIfPresent(store);
   const progress = await store.progress.read();
   const summary = pipelineSummary(plan, progress);
-  // Outside a git repository (or before any run) there are no work branches to name.
-  const kept = await keptWork(await ctx.root(), progress).catch(() => []);
+  const kept = classifyWorkBranches(await branches, progress);
   if (json) {
     // The summary is plain JSON data already: no need to print and re-parse it (milliseconds on 10,000 tasks).
     const data = { ...summary, kept_work: kept };
