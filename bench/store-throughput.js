@@ -1,5 +1,5 @@
 // Benchmark: locked state transitions per second on .codex/progress.json vs SQLite (WAL), and `status` on a 10,000-task file.
-// Run after `npx tsc -p .` with: node bench/store-throughput.js [--tasks 100] [--tx 1600] [--writers 1,4,16] [--quick]
+// Run after `npm run build` with: node bench/store-throughput.js [--tasks 100] [--tx 1600] [--writers 1,4,16] [--rounds 3] [--quick]
 // `--status-only` skips the throughput rows; `--keep` keeps the temp repositories.
 // `--race <saves>` instead measures how often a person's unlocked save (every 30-60 ms) is lost to the residual race.
 // It starts its own writer processes (this same script with --child) and prints a table; figures go to bench/README-store.md.
@@ -140,6 +140,11 @@ function table(rows, header) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (cells) => `| ${cells.map((c, i) => String(c).padStart(widths[i])).join(" | ")} |`;
   return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n");
+}
+
+function range(results) {
+  const rates = results.map((r) => r.rate);
+  return `${Math.min(...rates).toFixed(0)}-${Math.max(...rates).toFixed(0)}`;
 }
 
 function median(values) {
@@ -285,6 +290,7 @@ async function main() {
   const tasks = Number(arg("tasks", "100"));
   const total = Number(arg("tx", quick ? "400" : "1600"));
   const writerCounts = arg("writers", "1,4,16").split(",").map(Number);
+  const rounds = Number(arg("rounds", quick ? "1" : "3"));
   const work = mkdtempSync(path.join(os.tmpdir(), "codex-bench-"));
   const cpus = os.cpus();
   console.log(`codex-crew store benchmark — node ${process.version}, ${cpus.length} x ${cpus[0]?.model ?? "cpu"}, ${os.platform()} ${os.release()}`);
@@ -294,16 +300,25 @@ async function main() {
     for (const fsync of process.argv.includes("--status-only") ? [] : [true, false]) {
       const rows = [];
       for (const writers of writerCounts) {
-        const ours = await oursRound(work, writers, total, tasks, fsync);
-        const sqlite = await sqliteRound(work, writers, total, tasks, fsync);
-        rows.push([writers, ours.rate.toFixed(0), sqlite.rate.toFixed(0), `${((ours.rate / sqlite.rate) * 100).toFixed(0)}%`, `${ours.lost} / ${sqlite.lost}`, ours.expected]);
+        // Rounds alternate ours and SQLite, so a disturbance of the machine hits both; medians are compared.
+        const ours = [];
+        const sqlite = [];
+        for (let round = 0; round < rounds; round++) {
+          ours.push(await oursRound(work, writers, total, tasks, fsync));
+          sqlite.push(await sqliteRound(work, writers, total, tasks, fsync));
+        }
+        const oursRate = median(ours.map((r) => r.rate));
+        const sqliteRate = median(sqlite.map((r) => r.rate));
+        const lost = `${ours.reduce((sum, r) => sum + r.lost, 0)} / ${sqlite.reduce((sum, r) => sum + r.lost, 0)}`;
+        rows.push([writers, oursRate.toFixed(0), range(ours), sqliteRate.toFixed(0), range(sqlite), `${((oursRate / sqliteRate) * 100).toFixed(0)}%`, lost, ours[0].expected]);
       }
       console.log(
         fsync
           ? "Durable: ours fsyncs each write (default); SQLite WAL with synchronous=FULL"
           : "Not durable: ours with fsync: false; SQLite WAL with synchronous=NORMAL (no fsync per commit)",
       );
-      console.log(table(rows, ["writers", "ours tx/s", "sqlite tx/s", "ours/sqlite", "lost (ours / sqlite)", "transitions"]));
+      console.log(`median of ${rounds} rounds each, with the range`);
+      console.log(table(rows, ["writers", "ours tx/s", "ours range", "sqlite tx/s", "sqlite range", "ours/sqlite", "lost (ours / sqlite), all rounds", "transitions per round"]));
       console.log("");
     }
     const status = await statusBench(work);
