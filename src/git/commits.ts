@@ -1,5 +1,6 @@
 // Commits with trailers (Task:, Attempt:, Worker:): making them in a worktree or from a tree, and reading them back.
 import { assertGitArg } from "./git-error.js";
+import { worktreeHead } from "./loose-ref.js";
 import { runGit } from "./run-git.js";
 
 export type Trailers = Record<string, string>;
@@ -62,7 +63,7 @@ export async function commitAll(worktree: string, options: CommitAllOptions): Pr
     if (options.author.date !== undefined) args.push(`--date=${options.author.date}`);
   }
   await runGit(worktree, args, { input: message });
-  return (await runGit(worktree, ["rev-parse", "--verify", "HEAD^{commit}"])).stdout;
+  return worktreeHead(worktree);
 }
 
 export interface CommitTreeOptions {
