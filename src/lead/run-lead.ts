@@ -18,7 +18,7 @@ import { CodexStore } from "../store/codex-store.js";
 import { parseDuration } from "../util/duration.js";
 import { canonicalJson } from "../util/json-text.js";
 import { endAttemptBadly } from "./attempts.js";
-import { integrate } from "./integrate.js";
+import { integrateBatch, type IntegrateResult } from "./integrate.js";
 import { acquireLeadLock } from "./lead-lock.js";
 import { cleanOrphanWorktrees, markDeadWorkers, recoverCompletions } from "./recover.js";
 import type { RunEvent, RunSnapshot } from "./run-events.js";
@@ -49,6 +49,14 @@ export interface LeadResult {
 interface Seen {
   signature: string;
   at: number;
+}
+
+interface Completion {
+  id: string;
+  attempt: number;
+  worker: string | undefined;
+  commit: string;
+  tag: string;
 }
 
 export async function runLead(options: LeadOptions): Promise<LeadResult> {
@@ -104,9 +112,11 @@ class Lead {
   private lastProgressKey = "";
   private lastProgressAt = 0;
   private wake: Wake | undefined;
-  /** Integration head as last seen; only this lead moves it, and every move is a compare-and-swap anyway. */
-  private integrationHead: string | undefined;
   private commonDir: string | undefined;
+  /** The merges under way, apart from the loop: idle workers get work while the lead merges. */
+  private integrating: Promise<void> | undefined;
+  /** What stopped the merges, raised by the next tick (a named error is retried, anything else stops the run). */
+  private integrationError: unknown;
 
   constructor(
     private readonly store: CodexStore,
@@ -191,6 +201,9 @@ class Lead {
 
   /** One pass: observe, handle hand-offs and failures, schedule, and tell whether the run is over. */
   private async tick(): Promise<LeadResult | undefined> {
+    const failure = this.integrationError;
+    this.integrationError = undefined;
+    if (failure !== undefined) throw failure;
     const fresh = await this.readPlan();
     let progress: ProgressFile;
     try {
@@ -211,18 +224,12 @@ class Lead {
       this.emit({ type: "run.resumed" });
     }
     const handoffs = await this.watchAttempts(progress);
+    // The merges run beside the loop; what they make ready is scheduled on the tick their end wakes.
+    if (handoffs.length > 0) this.startIntegration();
     if (fresh) {
       progress = await this.store.progress.read();
       await this.dropRemoved(plan, progress);
-      // Idle workers get work before the (slower) merges; what the merges make ready goes out right after.
       await this.schedule(plan, progress);
-    }
-    if (handoffs.length > 0) {
-      for (const id of handoffs) {
-        const task = (await this.store.progress.read()).tasks[id];
-        if (task?.status === "in_progress" && task.handoff && task.handoff.attempt === task.attempt) await this.takeHandoff(id, task);
-      }
-      if (fresh) await this.schedule(plan, await this.store.progress.read());
     }
     progress = await this.store.progress.read();
     if (!fresh) return undefined;
@@ -322,66 +329,117 @@ class Lead {
     killProcessesUnder(path.join(this.store.paths.worktrees, workerId));
   }
 
-  private async takeHandoff(id: string, task: TaskState): Promise<void> {
-    const handoff = task.handoff;
-    const attempt = task.attempt ?? 0;
-    const worker = task.assignee ?? undefined;
-    if (!handoff) return;
-    if (handoff.outcome === "failed" || !handoff.commit) {
-      await this.endAttempt(id, attempt, worker, "failed", handoff.error ?? "the agent failed");
+  /** Starts merging every ready hand-off, unless merges are under way (they look for more before they stop). */
+  private startIntegration(): void {
+    if (this.integrating) return;
+    this.integrating = this.integrateReady()
+      .catch((error: unknown) => {
+        this.integrationError = error;
+      })
+      .finally(() => {
+        this.integrating = undefined;
+        this.poke();
+      });
+  }
+
+  /** Batches until no hand-off is left: those that arrive during one batch make the next. */
+  private async integrateReady(): Promise<void> {
+    for (;;) {
+      const progress = await this.store.progress.read();
+      const ready = Object.entries(progress.tasks).filter(([, task]) => task.status === "in_progress" && task.handoff && task.handoff.attempt === task.attempt);
+      if (ready.length === 0) return;
+      await this.takeHandoffs(ready);
+    }
+  }
+
+  /** Failed attempts end one by one; succeeded ones are merged and tagged in one ref transaction and recorded in one write. */
+  private async takeHandoffs(ready: [string, TaskState][]): Promise<void> {
+    const succeeded: { task: string; attempt: number; commit: string; worker: string | undefined }[] = [];
+    for (const [id, task] of ready) {
+      const handoff = task.handoff;
+      const attempt = task.attempt ?? 0;
+      const worker = task.assignee ?? undefined;
+      if (!handoff) continue;
+      if (handoff.outcome === "failed" || !handoff.commit) await this.endAttempt(id, attempt, worker, "failed", handoff.error ?? "the agent failed");
+      else succeeded.push({ task: id, attempt, commit: handoff.commit, worker });
+    }
+    if (succeeded.length === 0) return;
+    const root = this.store.paths.root;
+    this.commonDir ??= await gitCommonDir(root);
+    // Read every time (a file read): a person's rollback moves the branch too.
+    const head = await resolveRef(root, this.commonDir, `refs/heads/${this.config.integrationBranch}`);
+    const results = await integrateBatch({ root, integrationBranch: this.config.integrationBranch, handoffs: succeeded, head });
+    const completed: Completion[] = [];
+    for (const { task, attempt, worker } of succeeded) {
+      const result = results.get(task);
+      if (!result) continue;
+      if (result.ok) completed.push({ id: task, attempt, worker, commit: result.commit, tag: result.tag });
+      else await this.integrationFailed(task, attempt, worker, result);
+    }
+    await this.complete(completed);
+  }
+
+  private async integrationFailed(id: string, attempt: number, worker: string | undefined, result: Exclude<IntegrateResult, { ok: true }>): Promise<void> {
+    if (result.kind === "refused") {
+      await this.endAttempt(id, attempt, worker, "refused", result.reason);
       return;
     }
-    const result = await integrate({ root: this.store.paths.root, integrationBranch: this.config.integrationBranch, task: id, attempt, commit: handoff.commit, head: this.integrationHead });
-    if (!result.ok) {
-      if (result.kind === "conflict") {
-        const files = result.conflicts.join(", ");
-        await sendMessage(this.store, id, {
-          kind: "feedback",
-          from: "lead",
-          text: `Attempt ${attempt} conflicts with work that landed meanwhile, in: ${files}. The next attempt starts from the new integration head.`,
-        }).catch(() => undefined);
-        await this.endAttempt(id, attempt, worker, "conflict", `merge conflict with the integration branch in ${files}`, false, "blocked");
-      } else {
-        await this.endAttempt(id, attempt, worker, "refused", result.reason);
-      }
-      return;
-    }
-    this.integrationHead = result.head;
+    const files = result.conflicts.join(", ");
+    await sendMessage(this.store, id, {
+      kind: "feedback",
+      from: "lead",
+      text: `Attempt ${attempt} conflicts with work that landed meanwhile, in: ${files}. The next attempt starts from the new integration head.`,
+    }).catch(() => undefined);
+    await this.endAttempt(id, attempt, worker, "conflict", `merge conflict with the integration branch in ${files}`, false, "blocked");
+  }
+
+  /** Records merged and tagged tasks as completed, all in one write. */
+  private async complete(completed: Completion[]): Promise<void> {
+    if (completed.length === 0) return;
     const now = new Date();
-    let applied = false;
-    let startedAt: string | null | undefined;
     // Logged before progress.json changes: the tag already makes it completed, and a lead killed between the two
     // steps then leaves a task recovery completes (and logs again), never a completion missing from the log.
-    await this.store.event({ type: "task.status", task: id, attempt, worker, from: "in_progress", to: "completed", by: "lead", data: { commit: result.commit, tag: result.tag } });
+    for (const { id, attempt, worker, commit, tag } of completed) {
+      await this.store.event({ type: "task.status", task: id, attempt, worker, from: "in_progress", to: "completed", by: "lead", data: { commit, tag } });
+    }
+    const applied = new Set<string>();
+    const startedAt = new Map<string, string>();
     await this.store.progress.update((progress) => {
-      const current = progress.tasks[id];
-      // The merge is done and tagged whatever happens here; the tag is the truth that recovery reads.
-      if (!current) return;
-      applied = current.status !== "completed";
-      startedAt = current.started_at;
-      Object.assign(current, {
-        status: "completed",
-        reason: undefined,
-        error: undefined,
-        commit: result.commit,
-        tag: result.tag,
-        percent: 100,
-        assignee: null,
-        completed_at: now.toISOString(),
-        updated_at: now.toISOString(),
-        handoff: undefined,
-        not_before: null,
-        detail: undefined,
-      } satisfies Partial<TaskState>);
-      const w = worker ? progress.workers?.[worker] : undefined;
-      if (w && w.task === id) {
-        w.task = null;
-        w.attempt = null;
-        w.status = "idle";
+      applied.clear();
+      for (const { id, worker, commit, tag } of completed) {
+        const current = progress.tasks[id];
+        // The merge is done and tagged whatever happens here; the tag is the truth that recovery reads.
+        if (!current) continue;
+        if (current.status !== "completed") applied.add(id);
+        if (current.started_at) startedAt.set(id, current.started_at);
+        Object.assign(current, {
+          status: "completed",
+          reason: undefined,
+          error: undefined,
+          commit,
+          tag,
+          percent: 100,
+          assignee: null,
+          completed_at: now.toISOString(),
+          updated_at: now.toISOString(),
+          handoff: undefined,
+          not_before: null,
+          detail: undefined,
+        } satisfies Partial<TaskState>);
+        const w = worker ? progress.workers?.[worker] : undefined;
+        if (w && w.task === id) {
+          w.task = null;
+          w.attempt = null;
+          w.status = "idle";
+        }
       }
     });
-    if (startedAt) this.durations.push(now.getTime() - Date.parse(startedAt));
-    if (applied) this.emit({ type: "task.completed", task: id, attempt, commit: result.commit, tag: result.tag });
+    for (const { id, attempt, commit, tag } of completed) {
+      this.seen.delete(`${id}#${attempt}`);
+      const started = startedAt.get(id);
+      if (started) this.durations.push(now.getTime() - Date.parse(started));
+      if (applied.has(id)) this.emit({ type: "task.completed", task: id, attempt, commit, tag });
+    }
   }
 
   private async endAttempt(
@@ -474,7 +532,6 @@ class Lead {
     // Read every time: a person's rollback moves the branch too, and a redo must start from the reverted head.
     this.commonDir ??= await gitCommonDir(root);
     const base = await resolveRef(root, this.commonDir, `refs/heads/${this.config.integrationBranch}`);
-    this.integrationHead = base;
     const current = (await this.store.progress.read()).tasks[id];
     const attempt = (current?.attempt ?? 0) + 1;
     // The message first: a crash right after leaves an unused message, never an assignment without one.
@@ -562,6 +619,7 @@ class Lead {
 
   /** Over when nothing runs and nothing can start without a person. */
   private async finishedResult(plan: Plan, progress: ProgressFile, snapshot: RunSnapshot): Promise<LeadResult | undefined> {
+    if (this.integrating) return undefined; // its end wakes the loop
     const status = (id: string) => progress.tasks[id]?.status ?? "not_started";
     for (const task of plan.tasks) {
       const s = status(task.id);
@@ -591,6 +649,7 @@ class Lead {
   }
 
   private async interrupt(): Promise<LeadResult> {
+    await this.integrating; // a batch whose refs moved must reach progress.json
     const stopped = await this.stopWorkers(5000);
     await cleanOrphanWorktrees(this.store, (line) => this.log(line));
     await this.store.progress.update((progress) => {

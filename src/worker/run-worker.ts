@@ -61,12 +61,15 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       // The lead writes the assignment message before progress.json: after a hint, watch progress.json too.
       if (await assignmentHinted(store, id, changed)) hintUntil = Date.now() + 5000;
       const hinted = hintUntil > Date.now() && (changed.length === 0 || changed.includes(store.paths.progress) || changed.some((f) => f.startsWith(store.paths.inboxDir)));
+      const beatDue = Date.now() - lastBeat >= heartbeatMs;
       let assignment: Assignment | undefined;
-      if (hinted || Date.now() - lastBeat >= heartbeatMs) {
+      if (hinted || beatDue) {
         let progress: ProgressFile;
         try {
-          progress = await heartbeat(store, id, options.leadPid);
-          lastBeat = Date.now();
+          // A hint needs only a look (no lock, no write); the lease is renewed on its own schedule.
+          progress = beatDue ? await heartbeat(store, id, options.leadPid) : await store.progress.read();
+          if (!progress.workers?.[id]) progress = await heartbeat(store, id, options.leadPid);
+          if (beatDue) lastBeat = Date.now();
         } catch (error: unknown) {
           if (!(error instanceof InvalidFileError)) throw error;
           log(`waiting: ${error.message}`);
@@ -96,8 +99,8 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       if (assignment) {
         config = resolveConfig(await store.config.read().catch(() => undefined));
         attempts++;
-        await runAttempt({ store, config, heartbeatMs, token: assignment.token, message: assignment.message, base: assignment.base, stop: stop.signal, log });
-        await setIdle(store, id, assignment.token);
+        const idled = await runAttempt({ store, config, heartbeatMs, token: assignment.token, message: assignment.message, base: assignment.base, stop: stop.signal, log });
+        if (!idled) await setIdle(store, id, assignment.token);
         if (options.once && attempts >= 1) break;
         continue;
       }
