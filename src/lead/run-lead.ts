@@ -18,6 +18,7 @@ import { CodexStore } from "../store/codex-store.js";
 import { parseDuration } from "../util/duration.js";
 import { canonicalJson } from "../util/json-text.js";
 import { endAttemptBadly } from "./attempts.js";
+import { workBranch } from "../worker/run-attempt.js";
 import { integrateBatch, type IntegrateResult } from "./integrate.js";
 import { acquireLeadLock } from "./lead-lock.js";
 import { cleanOrphanWorktrees, markDeadWorkers, recoverCompletions } from "./recover.js";
@@ -26,6 +27,7 @@ import { WorkerPool } from "./worker-pool.js";
 import { describeWaiting, runSnapshot, withoutMirror } from "./run-summary.js";
 import { startupTrace } from "./startup-trace.js";
 import { Wake } from "../store/wake.js";
+import { watchNames } from "../util/name-watch.js";
 
 export interface LeadOptions {
   root: string;
@@ -166,6 +168,7 @@ class Lead {
     // File events are hints that wake the loop early; the timer re-reads everything regardless.
     const wake = new Wake(store.paths.dir);
     this.wake = wake;
+    const unwatch = watchNames(store.paths.dir, [path.basename(store.paths.progress)], () => wake.poke());
     const tickMs = this.options.tickMs ?? Math.max(50, Math.min(250, Math.floor(config.heartbeatMs / 2)));
     let interrupted = false;
     const onAbort = () => {
@@ -195,6 +198,7 @@ class Lead {
       }
     } finally {
       this.options.signal?.removeEventListener("abort", onAbort);
+      unwatch();
       await wake.close();
     }
   }
@@ -496,13 +500,9 @@ class Lead {
     const idle = Object.entries(progress.workers ?? {})
       .filter(([id, w]) => w.status === "idle" && !w.task && this.usable(id, w.pid, w.host, w.lead_pid ?? undefined))
       .map(([id]) => id);
-    let next = 0;
-    for (const workerId of idle) {
-      const task = ready[next];
-      if (!task) break;
-      next++;
-      await this.assign(plan, task, workerId);
-    }
+    const pairs = idle.slice(0, ready.length).map((workerId, index) => ({ id: ready[index] ?? "", workerId }));
+    const next = pairs.length;
+    if (pairs.length > 0) await this.assign(plan, pairs);
     // One idle worker more than the work needs, while there is room: a crashed worker's task is then
     // picked up at once instead of after a process start.
     const unassigned = ready.length - next;
@@ -527,53 +527,74 @@ class Lead {
     return isProcessAlive(pid);
   }
 
-  private async assign(plan: Plan, id: string, workerId: string): Promise<void> {
+  /**
+   * Gives each pair's task to its worker: the messages first, then one progress.json write for all of them.
+   * The write also names each attempt's branch and worktree (they follow from the worker and the attempt), so
+   * the worker need not write before it starts: it checks its token with a read.
+   */
+  private async assign(plan: Plan, pairs: { id: string; workerId: string }[]): Promise<void> {
     const root = this.store.paths.root;
     // Read every time: a person's rollback moves the branch too, and a redo must start from the reverted head.
     this.commonDir ??= await gitCommonDir(root);
     const base = await resolveRef(root, this.commonDir, `refs/heads/${this.config.integrationBranch}`);
-    const current = (await this.store.progress.read()).tasks[id];
-    const attempt = (current?.attempt ?? 0) + 1;
-    // The message first: a crash right after leaves an unused message, never an assignment without one.
-    // Written directly rather than through sendMessage, which re-reads the plan to check the id (we know it).
-    const message = { id: newMessageId(), kind: "assignment" as const, from: "lead", attempt, worker: workerId, base, text: `attempt ${attempt} of ${id}`, created_at: new Date().toISOString() };
-    await this.store.ensureDirs();
-    await this.store.inbox(id).update((inbox) => {
-      inbox.messages.push(message);
-    });
-    await this.store.event({ type: "inbox.sent", task: id, by: "lead", data: { id: message.id, kind: message.kind } });
-    let assigned = false;
-    await this.store.progress.update((progress) => {
-      const task = progress.tasks[id] ?? { status: "not_started" };
-      const w = progress.workers?.[workerId];
-      const depsDone = (plan.byId.get(id)?.deps ?? []).every((dep) => progress.tasks[dep]?.status === "completed");
-      if (task.status !== "not_started" || (task.attempt ?? 0) + 1 !== attempt || !w || w.status !== "idle" || w.task || !depsDone) return;
-      const now = new Date().toISOString();
-      progress.tasks[id] = {
-        ...task,
-        status: "in_progress",
-        reason: undefined,
-        assignee: workerId,
+    const tasks = (await this.store.progress.read()).tasks;
+    const offers = pairs.map(({ id, workerId }) => {
+      const attempt = (tasks[id]?.attempt ?? 0) + 1;
+      return {
+        id,
+        workerId,
         attempt,
-        started_at: now,
-        updated_at: now,
-        completed_at: null,
-        percent: 0,
-        detail: "assigned",
-        base,
-        handoff: undefined,
-        not_before: null,
+        message: { id: newMessageId(), kind: "assignment" as const, from: "lead", attempt, worker: workerId, base, text: `attempt ${attempt} of ${id}`, created_at: new Date().toISOString() },
       };
-      w.task = id;
-      w.attempt = attempt;
-      w.status = "busy";
-      w.updated_at = now;
-      assigned = true;
     });
-    if (!assigned) return;
-    this.seen.set(`${id}#${attempt}`, { signature: "", at: performance.now() });
-    await this.store.event({ type: "task.status", task: id, attempt, worker: workerId, from: "not_started", to: "in_progress", by: "lead", data: { base } });
-    this.emit({ type: "task.assigned", task: id, attempt, worker: workerId });
+    // The messages first: a crash right after leaves an unused message, never an assignment without one.
+    // Written directly rather than through sendMessage, which re-reads the plan to check the id (we know it).
+    await this.store.ensureDirs();
+    await Promise.all(
+      offers.map(async ({ id, message }) => {
+        await this.store.inbox(id).update((inbox) => {
+          inbox.messages.push(message);
+        });
+        await this.store.event({ type: "inbox.sent", task: id, by: "lead", data: { id: message.id, kind: message.kind } });
+      }),
+    );
+    const assigned = new Set<string>();
+    await this.store.progress.update((progress) => {
+      assigned.clear();
+      const now = new Date().toISOString();
+      for (const { id, workerId, attempt } of offers) {
+        const task = progress.tasks[id] ?? { status: "not_started" };
+        const w = progress.workers?.[workerId];
+        const depsDone = (plan.byId.get(id)?.deps ?? []).every((dep) => progress.tasks[dep]?.status === "completed");
+        if (task.status !== "not_started" || (task.attempt ?? 0) + 1 !== attempt || !w || w.status !== "idle" || w.task || !depsDone) continue;
+        const worktree = path.join(this.store.paths.worktrees, workerId);
+        progress.tasks[id] = {
+          ...task,
+          status: "in_progress",
+          reason: undefined,
+          assignee: workerId,
+          attempt,
+          started_at: now,
+          updated_at: now,
+          completed_at: null,
+          percent: 0,
+          detail: "assigned",
+          base,
+          branch: workBranch({ task: id, attempt }),
+          worktree,
+          handoff: undefined,
+          not_before: null,
+        };
+        Object.assign(w, { task: id, attempt, status: "busy", worktree, updated_at: now });
+        assigned.add(id);
+      }
+    });
+    for (const { id, workerId, attempt } of offers) {
+      if (!assigned.has(id)) continue;
+      this.seen.set(`${id}#${attempt}`, { signature: "", at: performance.now() });
+      await this.store.event({ type: "task.status", task: id, attempt, worker: workerId, from: "not_started", to: "in_progress", by: "lead", data: { base } });
+      this.emit({ type: "task.assigned", task: id, attempt, worker: workerId });
+    }
   }
 
   /**

@@ -10,7 +10,7 @@ import type { Config } from "../schema/config.js";
 import type { InboxMessage } from "../schema/inbox.js";
 import type { CodexStore } from "../store/codex-store.js";
 import { agentEnv, ensureWorkerShim, notesFile } from "./agent-env.js";
-import { fencedTaskUpdate, type AttemptToken } from "../ops/fence.js";
+import { fenceCheck, fencedTaskUpdate, type AttemptToken } from "../ops/fence.js";
 import { sendMessage } from "../ops/inbox.js";
 
 export interface AttemptContext {
@@ -63,20 +63,9 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
   } catch (error: unknown) {
     return failEarly(`could not prepare worktree ${worktree}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const started = await fencedTaskUpdate(store, token, "start", (task, progress) => {
-    const now = new Date().toISOString();
-    task.detail = "working";
-    task.branch = branch;
-    task.worktree = worktree;
-    task.updated_at = now;
-    const me = progress.workers?.[token.worker];
-    if (me) {
-      me.status = "busy";
-      me.worktree = worktree;
-      me.updated_at = now;
-    }
-  });
-  if (!started.applied) return false;
+  // The lead's assignment already named branch and worktree: a read checks the token before the agent starts
+  // (the heartbeats fence every write after), and the ack above tells that we took the assignment.
+  if (!(await fenceCheck(store, token, "start")).applied) return false;
 
   const shimDir = await ensureWorkerShim(store.paths);
   await mkdir(path.dirname(notesFile(store.paths, token)), { recursive: true });
