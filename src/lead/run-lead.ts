@@ -119,6 +119,8 @@ class Lead {
   private integrating: Promise<void> | undefined;
   /** What stopped the merges, raised by the next tick (a named error is retried, anything else stops the run). */
   private integrationError: unknown;
+  /** Counts our writes of progress.json, so a tick knows when its copy is out of date. */
+  private progressWrites = 0;
 
   constructor(
     private readonly store: CodexStore,
@@ -130,6 +132,11 @@ class Lead {
     this.plan = plan;
     this.planText = planText;
     this.pool = new WorkerPool(store.paths.root, path.join(store.paths.dir, "logs"), config.heartbeatMs, () => this.poke());
+  }
+
+  private async updateProgress(mutate: (progress: ProgressFile) => void): Promise<void> {
+    this.progressWrites++;
+    await this.store.progress.update(mutate);
   }
 
   private emit(event: RunEvent): void {
@@ -227,16 +234,17 @@ class Lead {
       this.paused = undefined;
       this.emit({ type: "run.resumed" });
     }
+    // Re-read only after our own writes: a tick runs on every change of the file, and reading it is most of its cost.
+    let writes = this.progressWrites;
     const handoffs = await this.watchAttempts(progress);
     // The merges run beside the loop; what they make ready is scheduled on the tick their end wakes.
     if (handoffs.length > 0) this.startIntegration();
-    if (fresh) {
-      progress = await this.store.progress.read();
-      await this.dropRemoved(plan, progress);
-      await this.schedule(plan, progress);
-    }
-    progress = await this.store.progress.read();
     if (!fresh) return undefined;
+    if (this.progressWrites !== writes) progress = await this.store.progress.read();
+    writes = this.progressWrites;
+    await this.dropRemoved(plan, progress);
+    await this.schedule(plan, progress);
+    if (this.progressWrites !== writes) progress = await this.store.progress.read();
     await this.refreshMirror(progress, false);
     const snapshot = this.snapshot(plan, progress);
     this.emitProgress(snapshot);
@@ -408,7 +416,7 @@ class Lead {
     }
     const applied = new Set<string>();
     const startedAt = new Map<string, string>();
-    await this.store.progress.update((progress) => {
+    await this.updateProgress((progress) => {
       applied.clear();
       for (const { id, worker, commit, tag } of completed) {
         const current = progress.tasks[id];
@@ -457,7 +465,7 @@ class Lead {
   ): Promise<void> {
     let decision: "retry" | "failed" | undefined;
     let notBefore: string | null | undefined;
-    await this.store.progress.update((progress) => {
+    await this.updateProgress((progress) => {
       const task = progress.tasks[id];
       if (!task || task.status !== "in_progress" || task.attempt !== attempt) return;
       decision = endAttemptBadly(task, { attempt, worker, outcome, reason, now: new Date() }, this.config, { finalStatus });
@@ -487,7 +495,7 @@ class Lead {
   private async dropRemoved(plan: Plan, progress: ProgressFile): Promise<void> {
     const removed = Object.entries(progress.tasks).filter(([id, task]) => !plan.byId.has(id) && task.status === "not_started" && !task.attempt);
     if (removed.length === 0) return;
-    await this.store.progress.update((draft) => {
+    await this.updateProgress((draft) => {
       for (const [id] of removed) {
         const task = draft.tasks[id];
         if (task && task.status === "not_started" && !plan.byId.has(id)) delete draft.tasks[id];
@@ -502,7 +510,7 @@ class Lead {
       .map(([id]) => id);
     const pairs = idle.slice(0, ready.length).map((workerId, index) => ({ id: ready[index] ?? "", workerId }));
     const next = pairs.length;
-    if (pairs.length > 0) await this.assign(plan, pairs);
+    if (pairs.length > 0) await this.assign(plan, progress, pairs);
     // One idle worker more than the work needs, while there is room: a crashed worker's task is then
     // picked up at once instead of after a process start.
     const unassigned = ready.length - next;
@@ -532,12 +540,13 @@ class Lead {
    * The write also names each attempt's branch and worktree (they follow from the worker and the attempt), so
    * the worker need not write before it starts: it checks its token with a read.
    */
-  private async assign(plan: Plan, pairs: { id: string; workerId: string }[]): Promise<void> {
+  private async assign(plan: Plan, progress: ProgressFile, pairs: { id: string; workerId: string }[]): Promise<void> {
     const root = this.store.paths.root;
     // Read every time: a person's rollback moves the branch too, and a redo must start from the reverted head.
     this.commonDir ??= await gitCommonDir(root);
     const base = await resolveRef(root, this.commonDir, `refs/heads/${this.config.integrationBranch}`);
-    const tasks = (await this.store.progress.read()).tasks;
+    // The attempt numbers come from the tick's copy; the write below skips any that is out of date.
+    const tasks = progress.tasks;
     const offers = pairs.map(({ id, workerId }) => {
       const attempt = (tasks[id]?.attempt ?? 0) + 1;
       return {
@@ -559,7 +568,7 @@ class Lead {
       }),
     );
     const assigned = new Set<string>();
-    await this.store.progress.update((progress) => {
+    await this.updateProgress((progress) => {
       assigned.clear();
       const now = new Date().toISOString();
       for (const { id, workerId, attempt } of offers) {
@@ -673,7 +682,7 @@ class Lead {
     await this.integrating; // a batch whose refs moved must reach progress.json
     const stopped = await this.stopWorkers(5000);
     await cleanOrphanWorktrees(this.store, (line) => this.log(line));
-    await this.store.progress.update((progress) => {
+    await this.updateProgress((progress) => {
       const now = new Date().toISOString();
       for (const task of Object.values(progress.tasks)) {
         if (task.status !== "in_progress" || !task.assignee || !stopped.has(task.assignee) || task.handoff) continue;
