@@ -65,14 +65,12 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       if (await assignmentHinted(store, id, changed)) hintUntil = Date.now() + 5000;
       const hinted = hintUntil > Date.now() && (changed.length === 0 || changed.includes(store.paths.progress) || changed.some((f) => f.startsWith(store.paths.inboxDir)));
       const beatDue = Date.now() - lastBeat >= heartbeatMs;
-      let assignment: Assignment | undefined;
-      if (hinted || beatDue) {
+      let offer: Offer | undefined;
+      if (beatDue) {
         let progress: ProgressFile;
         try {
-          // A hint needs only a look (no lock, no write); the lease is renewed on its own schedule.
-          progress = beatDue ? await heartbeat(store, id, options.leadPid) : await store.progress.read();
-          if (!progress.workers?.[id]) progress = await heartbeat(store, id, options.leadPid);
-          if (beatDue) lastBeat = Date.now();
+          progress = await heartbeat(store, id, options.leadPid);
+          lastBeat = Date.now();
         } catch (error: unknown) {
           if (!(error instanceof InvalidFileError)) throw error;
           log(`waiting: ${error.message}`);
@@ -85,19 +83,21 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
           log(`adopted by lead ${me.lead_pid}`);
           leadPid = me.lead_pid;
         }
-        if (me?.task && me.attempt) {
-          const token = { task: me.task, attempt: me.attempt, worker: id };
-          const task = progress.tasks[me.task];
-          if (task?.status === "in_progress" && task.assignee === id && task.attempt === me.attempt) {
-            const inbox = await store.inbox(me.task).read();
-            const message = inbox.messages.findLast((m) => m.kind === "assignment" && m.attempt === me.attempt && m.worker === id);
-            if (message) assignment = { token, message, base: message.base ?? task.base };
-            hintUntil = 0;
-          } else {
-            // The assignment was withdrawn (blocked, cancelled, reassigned) before we started: go idle.
-            await setIdle(store, id, token);
-          }
-        }
+        offer = offerIn(progress, id);
+        // The assignment was withdrawn (blocked, cancelled, reassigned) before we started: go idle.
+        if (me?.task && me.attempt && !offer) await setIdle(store, id, { task: me.task, attempt: me.attempt, worker: id });
+      } else if (hinted) {
+        // A hint needs only a look: no lock, no write, no schema check (the attempt checks its token with a
+        // validated read before the agent starts).
+        offer = offerIn(await glance(store), id);
+      }
+      let assignment: Assignment | undefined;
+      if (offer) {
+        const { token, base } = offer;
+        const inbox = await store.inbox(token.task).read();
+        const message = inbox.messages.findLast((m) => m.kind === "assignment" && m.attempt === token.attempt && m.worker === id);
+        if (message) assignment = { token, message, base: message.base ?? base };
+        hintUntil = 0;
       }
       if (assignment) {
         config = resolveConfig(await store.config.read().catch(() => undefined));
@@ -128,6 +128,34 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
     await store.event({ type: "worker.exited", worker: id }).catch(() => undefined);
   }
   return 0;
+}
+
+interface Offer {
+  token: AttemptToken;
+  base: string | undefined;
+}
+
+/** Our assignment, when progress.json (or a glance at it) gives us one: our entry and the task's agree. */
+function offerIn(progress: Pick<ProgressFile, "tasks" | "workers"> | undefined, id: string): Offer | undefined {
+  const me = progress?.workers?.[id];
+  // A glance is unchecked: a person's save mid-edit may hold anything.
+  if (typeof me?.task !== "string" || !Number.isInteger(me.attempt) || !me.attempt) return undefined;
+  const task = progress?.tasks?.[me.task];
+  if (task?.status !== "in_progress" || task.assignee !== id || task.attempt !== me.attempt) return undefined;
+  return { token: { task: me.task, attempt: me.attempt, worker: id }, base: typeof task.base === "string" ? task.base : undefined };
+}
+
+/**
+ * progress.json by JSON.parse alone. Idle workers look after every change of the file while an assignment is
+ * on its way; the schema check of a large file on each look cost more than the work.
+ */
+async function glance(store: CodexStore): Promise<Pick<ProgressFile, "tasks" | "workers"> | undefined> {
+  try {
+    const value: unknown = JSON.parse(await readFile(store.paths.progress, "utf8"));
+    return typeof value === "object" && value !== null ? (value as Pick<ProgressFile, "tasks" | "workers">) : undefined;
+  } catch {
+    return undefined; // missing or mid-edit: the heartbeat reads it properly
+  }
 }
 
 /** Whether a changed inbox file holds an unacknowledged assignment for this worker. */
