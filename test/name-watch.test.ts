@@ -1,15 +1,15 @@
 // The folder watch that wakes the lead and workers when progress.json is replaced, however fast.
-import { mkdtempSync, renameSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { watchNames } from "../src/util/name-watch.js";
+import { tempDir } from "./helpers/temp.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("watchNames", () => {
   it("sees every atomic replacement, also in quick succession, and ignores other names", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "codex-watch-"));
+    const dir = tempDir("codex-watch-");
     writeFileSync(path.join(dir, "progress.json"), "{}");
     let seen = 0;
     const stop = watchNames(dir, ["progress.json"], () => seen++);
