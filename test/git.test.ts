@@ -28,6 +28,7 @@ import {
   updateRefCas,
   withTrailers,
   worktreeAdd,
+  worktreeHead,
   worktreeList,
   worktreePrune,
   worktreeRemove,
@@ -70,10 +71,10 @@ describe("repository questions", () => {
     expect(gitError.code).toBe("E_GIT");
     expect(gitError.cwd).toBe(repo);
     expect(gitError.gitExitCode).toBe(128);
-    expect(gitError.argv).toEqual(["-c", "gc.auto=0", "-c", "core.quotePath=false", "rev-parse", "--verify", "--end-of-options", "no-such-ref^{commit}"]);
+    expect(gitError.argv).toEqual(["-c", "gc.auto=0", "-c", "maintenance.auto=false", "-c", "core.quotePath=false", "rev-parse", "--verify", "--end-of-options", "no-such-ref^{commit}"]);
     expect(gitError.stderrTail).toContain("fatal: Needed a single revision");
     expect(gitError.message).toBe(
-      `git -c gc.auto=0 -c core.quotePath=false rev-parse --verify --end-of-options no-such-ref^{commit} failed in ${repo} (exit code 128): fatal: Needed a single revision`,
+      `git -c gc.auto=0 -c maintenance.auto=false -c core.quotePath=false rev-parse --verify --end-of-options no-such-ref^{commit} failed in ${repo} (exit code 128): fatal: Needed a single revision`,
     );
     await expect(gitRoot(tempDir())).rejects.toBeInstanceOf(GitError);
     await expect(revParse(repo, "--all")).rejects.toBeInstanceOf(RangeError);
@@ -261,6 +262,17 @@ describe("worktrees", () => {
     ]);
     expect(await gitRoot(wt)).toBe(wt);
     expect(await gitCommonDir(wt)).toBe(path.join(repo, ".git"));
+
+    // A commit in a linked worktree is read back from its files (HEAD, commondir, loose ref), as git says.
+    writeFileSync(path.join(wt, "in-wt.txt"), "x\n");
+    const inWt = await commitAll(wt, { message: "in the worktree" });
+    expect(inWt).toBe(git(wt, ["rev-parse", "HEAD"]));
+    expect(await worktreeHead(wt)).toBe(inWt);
+    git(repo, ["pack-refs", "--all"]); // no loose ref left: git answers
+    expect(await worktreeHead(wt)).toBe(inWt);
+    git(wt, ["switch", "-q", "--detach", "HEAD~1"]);
+    expect(await worktreeHead(wt)).toBe(main);
+    git(wt, ["switch", "-q", "codex/w1"]);
 
     writeFileSync(path.join(wt, "dirty.txt"), "dirty\n");
     await expect(worktreeRemove(repo, wt)).rejects.toBeInstanceOf(GitError);

@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { backoffMs, endAttemptBadly } from "../src/lead/attempts.js";
-import { integrate } from "../src/lead/integrate.js";
+import { integrate, integrateBatch } from "../src/lead/integrate.js";
 import { commitAll } from "../src/git/index.js";
 import type { TaskState } from "../src/schema/progress.js";
 import { git, tempRepo } from "./helpers/temp.js";
@@ -88,5 +88,51 @@ describe("integrate", () => {
     expect(await integrate({ ...request, task: "y", attempt: 1, commit: y })).toEqual({ ok: false, kind: "conflict", conflicts: ["README.md"] });
     expect(git(repo, ["rev-parse", "codex/integration"])).toBe(x);
     expect(git(repo, ["tag", "-l", "codex/task/*"])).toBe("codex/task/x");
+  });
+});
+
+describe("integrateBatch", () => {
+  it("merges several hand-offs in one ref transaction, leaving out a conflict and a stale commit", async () => {
+    const repo = tempRepo();
+    const base = git(repo, ["rev-parse", "HEAD"]);
+    git(repo, ["branch", "codex/integration", base]);
+    const a = await attemptCommit(repo, "codex/work/a/a1", base, "a.txt", "a\n", "a", 1);
+    const b = await attemptCommit(repo, "codex/work/b/a1", base, "b.txt", "b\n", "b", 1);
+    const c = await attemptCommit(repo, "codex/work/c/a1", base, "a.txt", "c wins\n", "c", 1);
+    const d = await attemptCommit(repo, "codex/work/d/a1", base, "d.txt", "d\n", "d", 1);
+    const handoffs = [
+      { task: "a", attempt: 1, commit: a },
+      { task: "b", attempt: 1, commit: b },
+      { task: "c", attempt: 1, commit: c },
+      { task: "d", attempt: 2, commit: d },
+    ];
+    const results = await integrateBatch({ root: repo, integrationBranch: "codex/integration", handoffs, head: base });
+    const head = git(repo, ["rev-parse", "codex/integration"]);
+    expect(results.get("a")).toEqual({ ok: true, commit: a, tag: "codex/task/a", alreadyTagged: false, head });
+    expect(results.get("b")).toEqual({ ok: true, commit: head, tag: "codex/task/b", alreadyTagged: false, head });
+    expect(results.get("c")).toEqual({ ok: false, kind: "conflict", conflicts: ["a.txt"] });
+    expect(results.get("d")).toMatchObject({ ok: false, kind: "refused" });
+    expect(git(repo, ["rev-parse", `${head}^`])).toBe(a);
+    expect(git(repo, ["log", "-1", "--format=%an|%(trailers:key=Task,valueonly)", head])).toBe(`${git(repo, ["log", "-1", "--format=%an", b])}|b`);
+    expect(git(repo, ["tag", "-l", "codex/task/*"]).split("\n")).toEqual(["codex/task/a", "codex/task/b"]);
+    expect(git(repo, ["ls-tree", "--name-only", head]).split("\n").sort()).toEqual(["README.md", "a.txt", "b.txt"]);
+    // Exactly one move of the branch for the whole batch.
+    expect(git(repo, ["reflog", "show", "--format=%H", "refs/heads/codex/integration"]).split("\n")).toHaveLength(2);
+  });
+
+  it("falls back to one at a time when the head moved or a task is already tagged", async () => {
+    const repo = tempRepo();
+    const base = git(repo, ["rev-parse", "HEAD"]);
+    git(repo, ["branch", "codex/integration", base]);
+    const a = await attemptCommit(repo, "codex/work/a/a1", base, "a.txt", "a\n", "a", 1);
+    const b = await attemptCommit(repo, "codex/work/b/a1", base, "b.txt", "b\n", "b", 1);
+    const request = { root: repo, integrationBranch: "codex/integration" };
+    expect((await integrate({ ...request, task: "a", attempt: 1, commit: a })).ok).toBe(true); // landed before a crash
+    const results = await integrateBatch({ ...request, handoffs: [{ task: "a", attempt: 1, commit: a }, { task: "b", attempt: 1, commit: b }], head: base });
+    const head = git(repo, ["rev-parse", "codex/integration"]);
+    expect(results.get("a")).toMatchObject({ ok: true, commit: a, alreadyTagged: true });
+    expect(results.get("b")).toMatchObject({ ok: true, commit: head, alreadyTagged: false });
+    expect(git(repo, ["rev-parse", `${head}^`])).toBe(a);
+    expect(git(repo, ["tag", "-l", "codex/task/*"]).split("\n")).toEqual(["codex/task/a", "codex/task/b"]);
   });
 });

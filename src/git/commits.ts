@@ -1,5 +1,6 @@
 // Commits with trailers (Task:, Attempt:, Worker:): making them in a worktree or from a tree, and reading them back.
 import { assertGitArg } from "./git-error.js";
+import { worktreeHead } from "./loose-ref.js";
 import { runGit } from "./run-git.js";
 
 export type Trailers = Record<string, string>;
@@ -62,7 +63,7 @@ export async function commitAll(worktree: string, options: CommitAllOptions): Pr
     if (options.author.date !== undefined) args.push(`--date=${options.author.date}`);
   }
   await runGit(worktree, args, { input: message });
-  return (await runGit(worktree, ["rev-parse", "--verify", "HEAD^{commit}"])).stdout;
+  return worktreeHead(worktree);
 }
 
 export interface CommitTreeOptions {
@@ -72,6 +73,8 @@ export interface CommitTreeOptions {
   trailers?: Trailers;
   /** Copy author name, email and date from this commit (the worker's), so the integration commit credits it. */
   authorFrom?: string;
+  /** The author, when the caller already read it (saves the `git log` of `authorFrom`). */
+  author?: Author;
 }
 
 /** Makes a commit object from a tree without touching any worktree or ref; returns its sha. */
@@ -81,7 +84,10 @@ export async function commitTree(cwd: string, options: CommitTreeOptions): Promi
   for (const parent of options.parents) args.push("-p", assertGitArg(parent, "parent"));
   args.push("-F", "-");
   let env: Record<string, string> | undefined;
-  if (options.authorFrom !== undefined) {
+  if (options.author !== undefined) {
+    env = { GIT_AUTHOR_NAME: options.author.name, GIT_AUTHOR_EMAIL: options.author.email };
+    if (options.author.date !== undefined) env.GIT_AUTHOR_DATE = options.author.date;
+  } else if (options.authorFrom !== undefined) {
     assertGitArg(options.authorFrom, "commit");
     const out = (await runGit(cwd, ["log", "-1", "--date=raw", "--format=%an%x00%ae%x00%ad", options.authorFrom, "--"])).stdout;
     const [name = "", email = "", date = ""] = out.split("\0");

@@ -1,6 +1,6 @@
 // Reading a ref without starting git: the loose ref file when there is one (git replaces it atomically),
 // else git itself (packed refs). On a busy run the lead and workers read refs for every subtask.
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { headOf } from "./repo.js";
 
@@ -15,4 +15,33 @@ export async function resolveRef(cwd: string, commonDir: string, ref: string): P
     // not a loose ref: packed, or missing (git says which)
   }
   return headOf(cwd, ref);
+}
+
+/** The git dir of the worktree at `worktree` (a linked worktree's `.git` is a file naming it). */
+async function worktreeGitDir(worktree: string): Promise<string> {
+  const dotGit = path.join(worktree, ".git");
+  if ((await stat(dotGit)).isDirectory()) return dotGit;
+  const line = (await readFile(dotGit, "utf8")).trim();
+  if (!line.startsWith("gitdir: ")) throw new Error(`${dotGit} names no gitdir`);
+  return path.resolve(worktree, line.slice("gitdir: ".length));
+}
+
+/**
+ * The commit checked out in `worktree`, read from its HEAD and loose ref files when it can be (a worker
+ * asks this after every commit: a git process saved per subtask), else from git itself.
+ */
+export async function worktreeHead(worktree: string): Promise<string> {
+  try {
+    const gitDir = await worktreeGitDir(worktree);
+    const head = (await readFile(path.join(gitDir, "HEAD"), "utf8")).trim();
+    if (SHA.test(head)) return head;
+    if (head.startsWith("ref: refs/")) {
+      const common = await readFile(path.join(gitDir, "commondir"), "utf8").then((dir) => path.resolve(gitDir, dir.trim()), () => gitDir);
+      const text = (await readFile(path.join(common, head.slice("ref: ".length)), "utf8")).trim();
+      if (SHA.test(text)) return text;
+    }
+  } catch {
+    // not a layout we can read (packed ref, unusual .git): git says
+  }
+  return headOf(worktree, "HEAD");
 }

@@ -18,7 +18,8 @@ import { CodexStore } from "../store/codex-store.js";
 import { parseDuration } from "../util/duration.js";
 import { canonicalJson } from "../util/json-text.js";
 import { endAttemptBadly } from "./attempts.js";
-import { integrate } from "./integrate.js";
+import { workBranch } from "../worker/run-attempt.js";
+import { integrateBatch, type IntegrateResult } from "./integrate.js";
 import { acquireLeadLock } from "./lead-lock.js";
 import { cleanOrphanWorktrees, markDeadWorkers, recoverCompletions } from "./recover.js";
 import type { RunEvent, RunSnapshot } from "./run-events.js";
@@ -26,6 +27,7 @@ import { WorkerPool } from "./worker-pool.js";
 import { describeWaiting, runSnapshot, withoutMirror } from "./run-summary.js";
 import { startupTrace } from "./startup-trace.js";
 import { Wake } from "../store/wake.js";
+import { watchNames } from "../util/name-watch.js";
 
 export interface LeadOptions {
   root: string;
@@ -49,6 +51,14 @@ export interface LeadResult {
 interface Seen {
   signature: string;
   at: number;
+}
+
+interface Completion {
+  id: string;
+  attempt: number;
+  worker: string | undefined;
+  commit: string;
+  tag: string;
 }
 
 export async function runLead(options: LeadOptions): Promise<LeadResult> {
@@ -104,9 +114,13 @@ class Lead {
   private lastProgressKey = "";
   private lastProgressAt = 0;
   private wake: Wake | undefined;
-  /** Integration head as last seen; only this lead moves it, and every move is a compare-and-swap anyway. */
-  private integrationHead: string | undefined;
   private commonDir: string | undefined;
+  /** The merges under way, apart from the loop: idle workers get work while the lead merges. */
+  private integrating: Promise<void> | undefined;
+  /** What stopped the merges, raised by the next tick (a named error is retried, anything else stops the run). */
+  private integrationError: unknown;
+  /** Counts our writes of progress.json, so a tick knows when its copy is out of date. */
+  private progressWrites = 0;
 
   constructor(
     private readonly store: CodexStore,
@@ -118,6 +132,11 @@ class Lead {
     this.plan = plan;
     this.planText = planText;
     this.pool = new WorkerPool(store.paths.root, path.join(store.paths.dir, "logs"), config.heartbeatMs, () => this.poke());
+  }
+
+  private async updateProgress(mutate: (progress: ProgressFile) => void): Promise<void> {
+    this.progressWrites++;
+    await this.store.progress.update(mutate);
   }
 
   private emit(event: RunEvent): void {
@@ -156,6 +175,7 @@ class Lead {
     // File events are hints that wake the loop early; the timer re-reads everything regardless.
     const wake = new Wake(store.paths.dir);
     this.wake = wake;
+    const unwatch = watchNames(store.paths.dir, [path.basename(store.paths.progress)], () => wake.poke());
     const tickMs = this.options.tickMs ?? Math.max(50, Math.min(250, Math.floor(config.heartbeatMs / 2)));
     let interrupted = false;
     const onAbort = () => {
@@ -185,12 +205,16 @@ class Lead {
       }
     } finally {
       this.options.signal?.removeEventListener("abort", onAbort);
+      unwatch();
       await wake.close();
     }
   }
 
   /** One pass: observe, handle hand-offs and failures, schedule, and tell whether the run is over. */
   private async tick(): Promise<LeadResult | undefined> {
+    const failure = this.integrationError;
+    this.integrationError = undefined;
+    if (failure !== undefined) throw failure;
     const fresh = await this.readPlan();
     let progress: ProgressFile;
     try {
@@ -210,22 +234,17 @@ class Lead {
       this.paused = undefined;
       this.emit({ type: "run.resumed" });
     }
+    // Re-read only after our own writes: a tick runs on every change of the file, and reading it is most of its cost.
+    let writes = this.progressWrites;
     const handoffs = await this.watchAttempts(progress);
-    if (fresh) {
-      progress = await this.store.progress.read();
-      await this.dropRemoved(plan, progress);
-      // Idle workers get work before the (slower) merges; what the merges make ready goes out right after.
-      await this.schedule(plan, progress);
-    }
-    if (handoffs.length > 0) {
-      for (const id of handoffs) {
-        const task = (await this.store.progress.read()).tasks[id];
-        if (task?.status === "in_progress" && task.handoff && task.handoff.attempt === task.attempt) await this.takeHandoff(id, task);
-      }
-      if (fresh) await this.schedule(plan, await this.store.progress.read());
-    }
-    progress = await this.store.progress.read();
+    // The merges run beside the loop; what they make ready is scheduled on the tick their end wakes.
+    if (handoffs.length > 0) this.startIntegration();
     if (!fresh) return undefined;
+    if (this.progressWrites !== writes) progress = await this.store.progress.read();
+    writes = this.progressWrites;
+    await this.dropRemoved(plan, progress);
+    await this.schedule(plan, progress);
+    if (this.progressWrites !== writes) progress = await this.store.progress.read();
     await this.refreshMirror(progress, false);
     const snapshot = this.snapshot(plan, progress);
     this.emitProgress(snapshot);
@@ -322,66 +341,117 @@ class Lead {
     killProcessesUnder(path.join(this.store.paths.worktrees, workerId));
   }
 
-  private async takeHandoff(id: string, task: TaskState): Promise<void> {
-    const handoff = task.handoff;
-    const attempt = task.attempt ?? 0;
-    const worker = task.assignee ?? undefined;
-    if (!handoff) return;
-    if (handoff.outcome === "failed" || !handoff.commit) {
-      await this.endAttempt(id, attempt, worker, "failed", handoff.error ?? "the agent failed");
+  /** Starts merging every ready hand-off, unless merges are under way (they look for more before they stop). */
+  private startIntegration(): void {
+    if (this.integrating) return;
+    this.integrating = this.integrateReady()
+      .catch((error: unknown) => {
+        this.integrationError = error;
+      })
+      .finally(() => {
+        this.integrating = undefined;
+        this.poke();
+      });
+  }
+
+  /** Batches until no hand-off is left: those that arrive during one batch make the next. */
+  private async integrateReady(): Promise<void> {
+    for (;;) {
+      const progress = await this.store.progress.read();
+      const ready = Object.entries(progress.tasks).filter(([, task]) => task.status === "in_progress" && task.handoff && task.handoff.attempt === task.attempt);
+      if (ready.length === 0) return;
+      await this.takeHandoffs(ready);
+    }
+  }
+
+  /** Failed attempts end one by one; succeeded ones are merged and tagged in one ref transaction and recorded in one write. */
+  private async takeHandoffs(ready: [string, TaskState][]): Promise<void> {
+    const succeeded: { task: string; attempt: number; commit: string; worker: string | undefined }[] = [];
+    for (const [id, task] of ready) {
+      const handoff = task.handoff;
+      const attempt = task.attempt ?? 0;
+      const worker = task.assignee ?? undefined;
+      if (!handoff) continue;
+      if (handoff.outcome === "failed" || !handoff.commit) await this.endAttempt(id, attempt, worker, "failed", handoff.error ?? "the agent failed");
+      else succeeded.push({ task: id, attempt, commit: handoff.commit, worker });
+    }
+    if (succeeded.length === 0) return;
+    const root = this.store.paths.root;
+    this.commonDir ??= await gitCommonDir(root);
+    // Read every time (a file read): a person's rollback moves the branch too.
+    const head = await resolveRef(root, this.commonDir, `refs/heads/${this.config.integrationBranch}`);
+    const results = await integrateBatch({ root, integrationBranch: this.config.integrationBranch, handoffs: succeeded, head });
+    const completed: Completion[] = [];
+    for (const { task, attempt, worker } of succeeded) {
+      const result = results.get(task);
+      if (!result) continue;
+      if (result.ok) completed.push({ id: task, attempt, worker, commit: result.commit, tag: result.tag });
+      else await this.integrationFailed(task, attempt, worker, result);
+    }
+    await this.complete(completed);
+  }
+
+  private async integrationFailed(id: string, attempt: number, worker: string | undefined, result: Exclude<IntegrateResult, { ok: true }>): Promise<void> {
+    if (result.kind === "refused") {
+      await this.endAttempt(id, attempt, worker, "refused", result.reason);
       return;
     }
-    const result = await integrate({ root: this.store.paths.root, integrationBranch: this.config.integrationBranch, task: id, attempt, commit: handoff.commit, head: this.integrationHead });
-    if (!result.ok) {
-      if (result.kind === "conflict") {
-        const files = result.conflicts.join(", ");
-        await sendMessage(this.store, id, {
-          kind: "feedback",
-          from: "lead",
-          text: `Attempt ${attempt} conflicts with work that landed meanwhile, in: ${files}. The next attempt starts from the new integration head.`,
-        }).catch(() => undefined);
-        await this.endAttempt(id, attempt, worker, "conflict", `merge conflict with the integration branch in ${files}`, false, "blocked");
-      } else {
-        await this.endAttempt(id, attempt, worker, "refused", result.reason);
-      }
-      return;
-    }
-    this.integrationHead = result.head;
+    const files = result.conflicts.join(", ");
+    await sendMessage(this.store, id, {
+      kind: "feedback",
+      from: "lead",
+      text: `Attempt ${attempt} conflicts with work that landed meanwhile, in: ${files}. The next attempt starts from the new integration head.`,
+    }).catch(() => undefined);
+    await this.endAttempt(id, attempt, worker, "conflict", `merge conflict with the integration branch in ${files}`, false, "blocked");
+  }
+
+  /** Records merged and tagged tasks as completed, all in one write. */
+  private async complete(completed: Completion[]): Promise<void> {
+    if (completed.length === 0) return;
     const now = new Date();
-    let applied = false;
-    let startedAt: string | null | undefined;
     // Logged before progress.json changes: the tag already makes it completed, and a lead killed between the two
     // steps then leaves a task recovery completes (and logs again), never a completion missing from the log.
-    await this.store.event({ type: "task.status", task: id, attempt, worker, from: "in_progress", to: "completed", by: "lead", data: { commit: result.commit, tag: result.tag } });
-    await this.store.progress.update((progress) => {
-      const current = progress.tasks[id];
-      // The merge is done and tagged whatever happens here; the tag is the truth that recovery reads.
-      if (!current) return;
-      applied = current.status !== "completed";
-      startedAt = current.started_at;
-      Object.assign(current, {
-        status: "completed",
-        reason: undefined,
-        error: undefined,
-        commit: result.commit,
-        tag: result.tag,
-        percent: 100,
-        assignee: null,
-        completed_at: now.toISOString(),
-        updated_at: now.toISOString(),
-        handoff: undefined,
-        not_before: null,
-        detail: undefined,
-      } satisfies Partial<TaskState>);
-      const w = worker ? progress.workers?.[worker] : undefined;
-      if (w && w.task === id) {
-        w.task = null;
-        w.attempt = null;
-        w.status = "idle";
+    for (const { id, attempt, worker, commit, tag } of completed) {
+      await this.store.event({ type: "task.status", task: id, attempt, worker, from: "in_progress", to: "completed", by: "lead", data: { commit, tag } });
+    }
+    const applied = new Set<string>();
+    const startedAt = new Map<string, string>();
+    await this.updateProgress((progress) => {
+      applied.clear();
+      for (const { id, worker, commit, tag } of completed) {
+        const current = progress.tasks[id];
+        // The merge is done and tagged whatever happens here; the tag is the truth that recovery reads.
+        if (!current) continue;
+        if (current.status !== "completed") applied.add(id);
+        if (current.started_at) startedAt.set(id, current.started_at);
+        Object.assign(current, {
+          status: "completed",
+          reason: undefined,
+          error: undefined,
+          commit,
+          tag,
+          percent: 100,
+          assignee: null,
+          completed_at: now.toISOString(),
+          updated_at: now.toISOString(),
+          handoff: undefined,
+          not_before: null,
+          detail: undefined,
+        } satisfies Partial<TaskState>);
+        const w = worker ? progress.workers?.[worker] : undefined;
+        if (w && w.task === id) {
+          w.task = null;
+          w.attempt = null;
+          w.status = "idle";
+        }
       }
     });
-    if (startedAt) this.durations.push(now.getTime() - Date.parse(startedAt));
-    if (applied) this.emit({ type: "task.completed", task: id, attempt, commit: result.commit, tag: result.tag });
+    for (const { id, attempt, commit, tag } of completed) {
+      this.seen.delete(`${id}#${attempt}`);
+      const started = startedAt.get(id);
+      if (started) this.durations.push(now.getTime() - Date.parse(started));
+      if (applied.has(id)) this.emit({ type: "task.completed", task: id, attempt, commit, tag });
+    }
   }
 
   private async endAttempt(
@@ -395,7 +465,7 @@ class Lead {
   ): Promise<void> {
     let decision: "retry" | "failed" | undefined;
     let notBefore: string | null | undefined;
-    await this.store.progress.update((progress) => {
+    await this.updateProgress((progress) => {
       const task = progress.tasks[id];
       if (!task || task.status !== "in_progress" || task.attempt !== attempt) return;
       decision = endAttemptBadly(task, { attempt, worker, outcome, reason, now: new Date() }, this.config, { finalStatus });
@@ -425,7 +495,7 @@ class Lead {
   private async dropRemoved(plan: Plan, progress: ProgressFile): Promise<void> {
     const removed = Object.entries(progress.tasks).filter(([id, task]) => !plan.byId.has(id) && task.status === "not_started" && !task.attempt);
     if (removed.length === 0) return;
-    await this.store.progress.update((draft) => {
+    await this.updateProgress((draft) => {
       for (const [id] of removed) {
         const task = draft.tasks[id];
         if (task && task.status === "not_started" && !plan.byId.has(id)) delete draft.tasks[id];
@@ -438,13 +508,9 @@ class Lead {
     const idle = Object.entries(progress.workers ?? {})
       .filter(([id, w]) => w.status === "idle" && !w.task && this.usable(id, w.pid, w.host, w.lead_pid ?? undefined))
       .map(([id]) => id);
-    let next = 0;
-    for (const workerId of idle) {
-      const task = ready[next];
-      if (!task) break;
-      next++;
-      await this.assign(plan, task, workerId);
-    }
+    const pairs = idle.slice(0, ready.length).map((workerId, index) => ({ id: ready[index] ?? "", workerId }));
+    const next = pairs.length;
+    if (pairs.length > 0) await this.assign(plan, progress, pairs);
     // One idle worker more than the work needs, while there is room: a crashed worker's task is then
     // picked up at once instead of after a process start.
     const unassigned = ready.length - next;
@@ -469,54 +535,75 @@ class Lead {
     return isProcessAlive(pid);
   }
 
-  private async assign(plan: Plan, id: string, workerId: string): Promise<void> {
+  /**
+   * Gives each pair's task to its worker: the messages first, then one progress.json write for all of them.
+   * The write also names each attempt's branch and worktree (they follow from the worker and the attempt), so
+   * the worker need not write before it starts: it checks its token with a read.
+   */
+  private async assign(plan: Plan, progress: ProgressFile, pairs: { id: string; workerId: string }[]): Promise<void> {
     const root = this.store.paths.root;
     // Read every time: a person's rollback moves the branch too, and a redo must start from the reverted head.
     this.commonDir ??= await gitCommonDir(root);
     const base = await resolveRef(root, this.commonDir, `refs/heads/${this.config.integrationBranch}`);
-    this.integrationHead = base;
-    const current = (await this.store.progress.read()).tasks[id];
-    const attempt = (current?.attempt ?? 0) + 1;
-    // The message first: a crash right after leaves an unused message, never an assignment without one.
-    // Written directly rather than through sendMessage, which re-reads the plan to check the id (we know it).
-    const message = { id: newMessageId(), kind: "assignment" as const, from: "lead", attempt, worker: workerId, base, text: `attempt ${attempt} of ${id}`, created_at: new Date().toISOString() };
-    await this.store.ensureDirs();
-    await this.store.inbox(id).update((inbox) => {
-      inbox.messages.push(message);
-    });
-    await this.store.event({ type: "inbox.sent", task: id, by: "lead", data: { id: message.id, kind: message.kind } });
-    let assigned = false;
-    await this.store.progress.update((progress) => {
-      const task = progress.tasks[id] ?? { status: "not_started" };
-      const w = progress.workers?.[workerId];
-      const depsDone = (plan.byId.get(id)?.deps ?? []).every((dep) => progress.tasks[dep]?.status === "completed");
-      if (task.status !== "not_started" || (task.attempt ?? 0) + 1 !== attempt || !w || w.status !== "idle" || w.task || !depsDone) return;
-      const now = new Date().toISOString();
-      progress.tasks[id] = {
-        ...task,
-        status: "in_progress",
-        reason: undefined,
-        assignee: workerId,
+    // The attempt numbers come from the tick's copy; the write below skips any that is out of date.
+    const tasks = progress.tasks;
+    const offers = pairs.map(({ id, workerId }) => {
+      const attempt = (tasks[id]?.attempt ?? 0) + 1;
+      return {
+        id,
+        workerId,
         attempt,
-        started_at: now,
-        updated_at: now,
-        completed_at: null,
-        percent: 0,
-        detail: "assigned",
-        base,
-        handoff: undefined,
-        not_before: null,
+        message: { id: newMessageId(), kind: "assignment" as const, from: "lead", attempt, worker: workerId, base, text: `attempt ${attempt} of ${id}`, created_at: new Date().toISOString() },
       };
-      w.task = id;
-      w.attempt = attempt;
-      w.status = "busy";
-      w.updated_at = now;
-      assigned = true;
     });
-    if (!assigned) return;
-    this.seen.set(`${id}#${attempt}`, { signature: "", at: performance.now() });
-    await this.store.event({ type: "task.status", task: id, attempt, worker: workerId, from: "not_started", to: "in_progress", by: "lead", data: { base } });
-    this.emit({ type: "task.assigned", task: id, attempt, worker: workerId });
+    // The messages first: a crash right after leaves an unused message, never an assignment without one.
+    // Written directly rather than through sendMessage, which re-reads the plan to check the id (we know it).
+    await this.store.ensureDirs();
+    await Promise.all(
+      offers.map(async ({ id, message }) => {
+        await this.store.inbox(id).update((inbox) => {
+          inbox.messages.push(message);
+        });
+        await this.store.event({ type: "inbox.sent", task: id, by: "lead", data: { id: message.id, kind: message.kind } });
+      }),
+    );
+    const assigned = new Set<string>();
+    await this.updateProgress((progress) => {
+      assigned.clear();
+      const now = new Date().toISOString();
+      for (const { id, workerId, attempt } of offers) {
+        const task = progress.tasks[id] ?? { status: "not_started" };
+        const w = progress.workers?.[workerId];
+        const depsDone = (plan.byId.get(id)?.deps ?? []).every((dep) => progress.tasks[dep]?.status === "completed");
+        if (task.status !== "not_started" || (task.attempt ?? 0) + 1 !== attempt || !w || w.status !== "idle" || w.task || !depsDone) continue;
+        const worktree = path.join(this.store.paths.worktrees, workerId);
+        progress.tasks[id] = {
+          ...task,
+          status: "in_progress",
+          reason: undefined,
+          assignee: workerId,
+          attempt,
+          started_at: now,
+          updated_at: now,
+          completed_at: null,
+          percent: 0,
+          detail: "assigned",
+          base,
+          branch: workBranch({ task: id, attempt }),
+          worktree,
+          handoff: undefined,
+          not_before: null,
+        };
+        Object.assign(w, { task: id, attempt, status: "busy", worktree, updated_at: now });
+        assigned.add(id);
+      }
+    });
+    for (const { id, workerId, attempt } of offers) {
+      if (!assigned.has(id)) continue;
+      this.seen.set(`${id}#${attempt}`, { signature: "", at: performance.now() });
+      await this.store.event({ type: "task.status", task: id, attempt, worker: workerId, from: "not_started", to: "in_progress", by: "lead", data: { base } });
+      this.emit({ type: "task.assigned", task: id, attempt, worker: workerId });
+    }
   }
 
   /**
@@ -562,6 +649,7 @@ class Lead {
 
   /** Over when nothing runs and nothing can start without a person. */
   private async finishedResult(plan: Plan, progress: ProgressFile, snapshot: RunSnapshot): Promise<LeadResult | undefined> {
+    if (this.integrating) return undefined; // its end wakes the loop
     const status = (id: string) => progress.tasks[id]?.status ?? "not_started";
     for (const task of plan.tasks) {
       const s = status(task.id);
@@ -591,9 +679,10 @@ class Lead {
   }
 
   private async interrupt(): Promise<LeadResult> {
+    await this.integrating; // a batch whose refs moved must reach progress.json
     const stopped = await this.stopWorkers(5000);
     await cleanOrphanWorktrees(this.store, (line) => this.log(line));
-    await this.store.progress.update((progress) => {
+    await this.updateProgress((progress) => {
       const now = new Date().toISOString();
       for (const task of Object.values(progress.tasks)) {
         if (task.status !== "in_progress" || !task.assignee || !stopped.has(task.assignee) || task.handoff) continue;

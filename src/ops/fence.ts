@@ -53,3 +53,11 @@ export async function fencedTaskUpdate(
   }
   return { applied: true };
 }
+
+/** The same rule by a read (no lock, no write), for a step that changes nothing in progress.json. */
+export async function fenceCheck(store: CodexStore, token: AttemptToken, what: string): Promise<FenceResult> {
+  const refused = staleReason((await store.progress.read()).tasks[token.task], token);
+  if (!refused) return { applied: true };
+  await store.event({ type: "stale_token_refused", task: token.task, attempt: token.attempt, worker: token.worker, reason: `${what} refused: ${refused}` });
+  return { applied: false, reason: refused };
+}

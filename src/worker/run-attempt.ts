@@ -10,7 +10,7 @@ import type { Config } from "../schema/config.js";
 import type { InboxMessage } from "../schema/inbox.js";
 import type { CodexStore } from "../store/codex-store.js";
 import { agentEnv, ensureWorkerShim, notesFile } from "./agent-env.js";
-import { fencedTaskUpdate, type AttemptToken } from "../ops/fence.js";
+import { fenceCheck, fencedTaskUpdate, type AttemptToken } from "../ops/fence.js";
 import { sendMessage } from "../ops/inbox.js";
 
 export interface AttemptContext {
@@ -31,7 +31,14 @@ export function workBranch(token: Pick<AttemptToken, "task" | "attempt">): strin
   return `codex/work/${token.task}/a${token.attempt}`;
 }
 
-export async function runAttempt(context: AttemptContext): Promise<void> {
+/**
+ * An agent that ends sooner never has its pid written (one locked write less per attempt); a worker killed
+ * before then leaves an agent the lead still finds, by its working directory in the worker's worktree.
+ */
+const AGENT_PID_DELAY_MS = 100;
+
+/** Runs the attempt; true when its hand-off was written, which also set our worker entry idle. */
+export async function runAttempt(context: AttemptContext): Promise<boolean> {
   const { store, token, log } = context;
   await ack(store, token, [context.message.id]);
   const failEarly = (error: string) => handOff(context, { outcome: "failed", error });
@@ -56,20 +63,9 @@ export async function runAttempt(context: AttemptContext): Promise<void> {
   } catch (error: unknown) {
     return failEarly(`could not prepare worktree ${worktree}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const started = await fencedTaskUpdate(store, token, "start", (task, progress) => {
-    const now = new Date().toISOString();
-    task.detail = "working";
-    task.branch = branch;
-    task.worktree = worktree;
-    task.updated_at = now;
-    const me = progress.workers?.[token.worker];
-    if (me) {
-      me.status = "busy";
-      me.worktree = worktree;
-      me.updated_at = now;
-    }
-  });
-  if (!started.applied) return;
+  // The lead's assignment already named branch and worktree: a read checks the token before the agent starts
+  // (the heartbeats fence every write after), and the ack above tells that we took the assignment.
+  if (!(await fenceCheck(store, token, "start")).applied) return false;
 
   const shimDir = await ensureWorkerShim(store.paths);
   await mkdir(path.dirname(notesFile(store.paths, token)), { recursive: true });
@@ -113,6 +109,7 @@ export async function runAttempt(context: AttemptContext): Promise<void> {
   })();
 
   let outcome: AgentOutcome;
+  let recordPid: NodeJS.Timeout | undefined;
   try {
     await readInbox(context, stopAgent);
     outcome = await runShellAgent({
@@ -122,15 +119,11 @@ export async function runAttempt(context: AttemptContext): Promise<void> {
       timeoutMs: subtask.timeout !== undefined ? parseDuration(subtask.timeout, `${token.task}.timeout`) : context.config.taskTimeoutMs,
       signal: agentStop.signal,
       onSpawn: (pid) => {
-        void store.progress
-          .update((progress) => {
-            const me = progress.workers?.[token.worker];
-            if (me && me.task === token.task && me.attempt === token.attempt) me.agent_pid = pid;
-          })
-          .catch(() => undefined);
+        recordPid = setTimeout(() => void recordAgentPid(store, token, pid).catch(() => undefined), AGENT_PID_DELAY_MS);
       },
     });
   } finally {
+    clearTimeout(recordPid);
     beating = false;
     wakeBeats?.();
     context.stop.removeEventListener("abort", onOuterStop);
@@ -142,7 +135,7 @@ export async function runAttempt(context: AttemptContext): Promise<void> {
     await keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (${stopReason ?? outcome.reason})`);
     if (stopReason) {
       log(`attempt ${token.attempt} of ${token.task} stopped: ${stopReason}`);
-      return;
+      return false;
     }
     return handOff(context, { outcome: "failed", error: outcome.message });
   }
@@ -167,7 +160,7 @@ export async function runAttempt(context: AttemptContext): Promise<void> {
   } catch (error: unknown) {
     return handOff(context, { outcome: "failed", error: `commit failed: ${error instanceof Error ? error.message : String(error)}` });
   }
-  await handOff(context, { outcome: "succeeded", commit });
+  return handOff(context, { outcome: "succeeded", commit });
 }
 
 /** Work that is not handed off is committed on the attempt's branch, so nothing is lost. */
@@ -181,10 +174,11 @@ async function keepWork(context: AttemptContext, worktree: string, trailers: Rec
   }
 }
 
+/** True when the hand-off was written (it sets our worker entry idle in the same write). */
 async function handOff(
   context: AttemptContext,
   result: { outcome: "succeeded"; commit: string } | { outcome: "failed"; error: string },
-): Promise<void> {
+): Promise<boolean> {
   const { store, token } = context;
   const fence = await fencedTaskUpdate(store, token, `hand-off (${result.outcome})`, (task, progress) => {
     const now = new Date().toISOString();
@@ -208,6 +202,15 @@ async function handOff(
       data: result.outcome === "succeeded" ? { commit: result.commit } : { outcome: "failed" },
     });
   }
+  return fence.applied;
+}
+
+/** The running agent's process group, for the lead to kill should this worker die. */
+async function recordAgentPid(store: CodexStore, token: AttemptToken, pid: number): Promise<void> {
+  await store.progress.update((progress) => {
+    const me = progress.workers?.[token.worker];
+    if (me && me.task === token.task && me.attempt === token.attempt) me.agent_pid = pid;
+  });
 }
 
 async function ack(store: CodexStore, token: AttemptToken, ids: string[]): Promise<void> {

@@ -13,6 +13,7 @@ import { CodexStore } from "../store/codex-store.js";
 import { runAttempt } from "./run-attempt.js";
 import type { AttemptToken } from "../ops/fence.js";
 import { Wake } from "../store/wake.js";
+import { watchNames } from "../util/name-watch.js";
 
 export interface WorkerOptions {
   root: string;
@@ -42,6 +43,8 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
   const wake = new Wake(store.paths.dir);
+  // A poke without a changed path counts as "progress.json may have changed" in the loop below.
+  const unwatch = watchNames(store.paths.dir, [path.basename(store.paths.progress)], () => wake.poke());
   stop.signal.addEventListener("abort", () => wake.poke());
 
   await ensureGitIdentity(options.root); // a worker started by hand in a repository without one
@@ -61,8 +64,9 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       // The lead writes the assignment message before progress.json: after a hint, watch progress.json too.
       if (await assignmentHinted(store, id, changed)) hintUntil = Date.now() + 5000;
       const hinted = hintUntil > Date.now() && (changed.length === 0 || changed.includes(store.paths.progress) || changed.some((f) => f.startsWith(store.paths.inboxDir)));
-      let assignment: Assignment | undefined;
-      if (hinted || Date.now() - lastBeat >= heartbeatMs) {
+      const beatDue = Date.now() - lastBeat >= heartbeatMs;
+      let offer: Offer | undefined;
+      if (beatDue) {
         let progress: ProgressFile;
         try {
           progress = await heartbeat(store, id, options.leadPid);
@@ -79,25 +83,27 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
           log(`adopted by lead ${me.lead_pid}`);
           leadPid = me.lead_pid;
         }
-        if (me?.task && me.attempt) {
-          const token = { task: me.task, attempt: me.attempt, worker: id };
-          const task = progress.tasks[me.task];
-          if (task?.status === "in_progress" && task.assignee === id && task.attempt === me.attempt) {
-            const inbox = await store.inbox(me.task).read();
-            const message = inbox.messages.findLast((m) => m.kind === "assignment" && m.attempt === me.attempt && m.worker === id);
-            if (message) assignment = { token, message, base: message.base ?? task.base };
-            hintUntil = 0;
-          } else {
-            // The assignment was withdrawn (blocked, cancelled, reassigned) before we started: go idle.
-            await setIdle(store, id, token);
-          }
-        }
+        offer = offerIn(progress, id);
+        // The assignment was withdrawn (blocked, cancelled, reassigned) before we started: go idle.
+        if (me?.task && me.attempt && !offer) await setIdle(store, id, { task: me.task, attempt: me.attempt, worker: id });
+      } else if (hinted) {
+        // A hint needs only a look: no lock, no write, no schema check (the attempt checks its token with a
+        // validated read before the agent starts).
+        offer = offerIn(await glance(store), id);
+      }
+      let assignment: Assignment | undefined;
+      if (offer) {
+        const { token, base } = offer;
+        const inbox = await store.inbox(token.task).read();
+        const message = inbox.messages.findLast((m) => m.kind === "assignment" && m.attempt === token.attempt && m.worker === id);
+        if (message) assignment = { token, message, base: message.base ?? base };
+        hintUntil = 0;
       }
       if (assignment) {
         config = resolveConfig(await store.config.read().catch(() => undefined));
         attempts++;
-        await runAttempt({ store, config, heartbeatMs, token: assignment.token, message: assignment.message, base: assignment.base, stop: stop.signal, log });
-        await setIdle(store, id, assignment.token);
+        const idled = await runAttempt({ store, config, heartbeatMs, token: assignment.token, message: assignment.message, base: assignment.base, stop: stop.signal, log });
+        if (!idled) await setIdle(store, id, assignment.token);
         if (options.once && attempts >= 1) break;
         continue;
       }
@@ -116,11 +122,40 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
   } finally {
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);
+    unwatch();
     await wake.close();
     await deregister(store, id).catch(() => undefined);
     await store.event({ type: "worker.exited", worker: id }).catch(() => undefined);
   }
   return 0;
+}
+
+interface Offer {
+  token: AttemptToken;
+  base: string | undefined;
+}
+
+/** Our assignment, when progress.json (or a glance at it) gives us one: our entry and the task's agree. */
+function offerIn(progress: Pick<ProgressFile, "tasks" | "workers"> | undefined, id: string): Offer | undefined {
+  const me = progress?.workers?.[id];
+  // A glance is unchecked: a person's save mid-edit may hold anything.
+  if (typeof me?.task !== "string" || !Number.isInteger(me.attempt) || !me.attempt) return undefined;
+  const task = progress?.tasks?.[me.task];
+  if (task?.status !== "in_progress" || task.assignee !== id || task.attempt !== me.attempt) return undefined;
+  return { token: { task: me.task, attempt: me.attempt, worker: id }, base: typeof task.base === "string" ? task.base : undefined };
+}
+
+/**
+ * progress.json by JSON.parse alone. Idle workers look after every change of the file while an assignment is
+ * on its way; the schema check of a large file on each look cost more than the work.
+ */
+async function glance(store: CodexStore): Promise<Pick<ProgressFile, "tasks" | "workers"> | undefined> {
+  try {
+    const value: unknown = JSON.parse(await readFile(store.paths.progress, "utf8"));
+    return typeof value === "object" && value !== null ? (value as Pick<ProgressFile, "tasks" | "workers">) : undefined;
+  } catch {
+    return undefined; // missing or mid-edit: the heartbeat reads it properly
+  }
 }
 
 /** Whether a changed inbox file holds an unacknowledged assignment for this worker. */
