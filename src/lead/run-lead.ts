@@ -27,7 +27,6 @@ import { WorkerPool } from "./worker-pool.js";
 import { describeWaiting, runSnapshot, withoutMirror } from "./run-summary.js";
 import { startupTrace } from "./startup-trace.js";
 import { Wake } from "../store/wake.js";
-import { watchNames } from "../util/name-watch.js";
 
 export interface LeadOptions {
   root: string;
@@ -175,7 +174,6 @@ class Lead {
     // File events are hints that wake the loop early; the timer re-reads everything regardless.
     const wake = new Wake(store.paths.dir);
     this.wake = wake;
-    const unwatch = watchNames(store.paths.dir, [path.basename(store.paths.progress)], () => wake.poke());
     const tickMs = this.options.tickMs ?? Math.max(50, Math.min(250, Math.floor(config.heartbeatMs / 2)));
     let interrupted = false;
     const onAbort = () => {
@@ -205,7 +203,6 @@ class Lead {
       }
     } finally {
       this.options.signal?.removeEventListener("abort", onAbort);
-      unwatch();
       await wake.close();
     }
   }

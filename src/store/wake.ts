@@ -9,24 +9,33 @@ export class Wake {
   private dirty = false;
   private readonly changed = new Set<string>();
   private readonly inbox: FSWatcher_ | undefined;
+  private readonly folder: FSWatcher_ | undefined;
 
   constructor(dir: string) {
     // chokidar for the files people edit (it follows editors' rename-saves), named one by one: watching the
     // directory would make it re-read and lstat every entry on each atomic rename, dozens of times a second.
-    const files = ["features.json", "progress.json", "config.json"].map((name) => path.join(dir, name));
-    this.watcher = chokidar.watch(files, { ignoreInitial: true });
+    const names = ["features.json", "progress.json", "config.json"];
+    this.watcher = chokidar.watch(
+      names.map((name) => path.join(dir, name)),
+      { ignoreInitial: true },
+    );
     this.watcher.on("all", (_event: string, file: string) => this.saw(file));
     this.watcher.on("error", () => undefined);
+    // And plain inotify on the folder for the same names: chokidar re-arms its watch on a file after each atomic
+    // rename and misses a replacement that lands meanwhile (half of 20 quick ones in test/wake.test.ts), while
+    // in a busy run progress.json is replaced many times a second and the loops would sit out their timers.
+    this.folder = watchFolder(dir, (name) => {
+      if (names.includes(name)) this.saw(path.join(dir, name));
+    });
     // The inbox folder holds a file per task: plain inotify, which reports names without stat-ing anything.
     try {
       mkdirSync(path.join(dir, "inbox"), { recursive: true });
-      this.inbox = watch(path.join(dir, "inbox"), (_event, name) => {
-        if (name && name.endsWith(".json")) this.saw(path.join(dir, "inbox", name));
-      });
-      this.inbox.on("error", () => undefined);
     } catch {
-      this.inbox = undefined; // polling still covers it
+      // Then the watch below fails too, and polling covers it.
     }
+    this.inbox = watchFolder(path.join(dir, "inbox"), (name) => {
+      if (name.endsWith(".json")) this.saw(path.join(dir, "inbox", name));
+    });
   }
 
   private saw(file: string): void {
@@ -68,6 +77,20 @@ export class Wake {
   async close(): Promise<void> {
     this.pending?.();
     this.inbox?.close();
+    this.folder?.close();
     await this.watcher.close().catch(() => undefined);
+  }
+}
+
+/** fs.watch on a folder, told each changed name; undefined when the folder cannot be watched (loops poll anyway). */
+function watchFolder(dir: string, onName: (name: string) => void): FSWatcher_ | undefined {
+  try {
+    const watcher = watch(dir, (_event, name) => {
+      if (name) onName(name);
+    });
+    watcher.on("error", () => undefined);
+    return watcher;
+  } catch {
+    return undefined;
   }
 }

@@ -13,7 +13,6 @@ import { CodexStore } from "../store/codex-store.js";
 import { runAttempt } from "./run-attempt.js";
 import type { AttemptToken } from "../ops/fence.js";
 import { Wake } from "../store/wake.js";
-import { watchNames } from "../util/name-watch.js";
 
 export interface WorkerOptions {
   root: string;
@@ -43,8 +42,6 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
   const wake = new Wake(store.paths.dir);
-  // A poke without a changed path counts as "progress.json may have changed" in the loop below.
-  const unwatch = watchNames(store.paths.dir, [path.basename(store.paths.progress)], () => wake.poke());
   stop.signal.addEventListener("abort", () => wake.poke());
 
   await ensureGitIdentity(options.root); // a worker started by hand in a repository without one
@@ -122,7 +119,6 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
   } finally {
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);
-    unwatch();
     await wake.close();
     await deregister(store, id).catch(() => undefined);
     await store.event({ type: "worker.exited", worker: id }).catch(() => undefined);
