@@ -41,15 +41,20 @@ const LOCATION_VARIABLES = new Set([
 
 const STDERR_TAIL_CHARS = 2048;
 
+let baseEnv: Record<string, string> | undefined;
+
+/** The environment of every git call: ours without the location variables, plus fixed settings. Built once. */
 function gitEnv(extra: Record<string, string> | undefined): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !LOCATION_VARIABLES.has(key)) env[key] = value;
+  if (!baseEnv) {
+    baseEnv = {};
+    for (const [key, value] of Object.entries(process.env)) {
+      if (value !== undefined && !LOCATION_VARIABLES.has(key)) baseEnv[key] = value;
+    }
+    baseEnv.GIT_TERMINAL_PROMPT = "0";
+    baseEnv.GIT_OPTIONAL_LOCKS = "0";
+    baseEnv.LC_ALL = "C";
   }
-  env.GIT_TERMINAL_PROMPT = "0";
-  env.GIT_OPTIONAL_LOCKS = "0";
-  env.LC_ALL = "C";
-  return { ...env, ...extra };
+  return extra ? { ...baseEnv, ...extra } : baseEnv;
 }
 
 export async function runGit(cwd: string, args: string[], options: RunGitOptions = {}): Promise<GitResult> {
