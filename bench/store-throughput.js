@@ -1,5 +1,5 @@
 // Benchmark: locked state transitions per second on .codex/progress.json vs SQLite (WAL), and `status` on a 10,000-task file.
-// Run after `npm run build` with: node bench/store-throughput.js [--tasks 100] [--tx 1600] [--writers 1,4,16] [--rounds 3] [--quick]
+// Run after `npm run build` with: node bench/store-throughput.js [--tasks 100] [--tx 4800] [--writers 1,4,16] [--rounds 3] [--quick]
 // `--status-only` skips the throughput rows; `--keep` keeps the temp repositories.
 // `--race <saves>` instead measures how often a person's unlocked save (every 30-60 ms) is lost to the residual race.
 // It starts its own writer processes (this same script with --child) and prints a table; figures go to bench/README-store.md.
@@ -288,7 +288,7 @@ async function main() {
   }
   const quick = process.argv.includes("--quick");
   const tasks = Number(arg("tasks", "100"));
-  const total = Number(arg("tx", quick ? "400" : "1600"));
+  const total = Number(arg("tx", quick ? "400" : "4800"));
   const writerCounts = arg("writers", "1,4,16").split(",").map(Number);
   const rounds = Number(arg("rounds", quick ? "1" : "3"));
   const work = mkdtempSync(path.join(os.tmpdir(), "codex-bench-"));
