@@ -18,7 +18,7 @@ import { CodexStore } from "../store/codex-store.js";
 import { parseDuration } from "../util/duration.js";
 import { canonicalJson } from "../util/json-text.js";
 import { endAttemptBadly } from "./attempts.js";
-import { workBranch } from "../worker/run-attempt.js";
+import { markAssigned, markCompleted, type Completion, type CompletionMarks } from "./progress-changes.js";
 import { integrateBatch, type IntegrateResult } from "./integrate.js";
 import { acquireLeadLock } from "./lead-lock.js";
 import { cleanOrphanWorktrees, markDeadWorkers, recoverCompletions } from "./recover.js";
@@ -50,14 +50,6 @@ export interface LeadResult {
 interface Seen {
   signature: string;
   at: number;
-}
-
-interface Completion {
-  id: string;
-  attempt: number;
-  worker: string | undefined;
-  commit: string;
-  tag: string;
 }
 
 export async function runLead(options: LeadOptions): Promise<LeadResult> {
@@ -411,43 +403,15 @@ class Lead {
     for (const { id, attempt, worker, commit, tag } of completed) {
       await this.store.event({ type: "task.status", task: id, attempt, worker, from: "in_progress", to: "completed", by: "lead", data: { commit, tag } });
     }
-    const applied = new Set<string>();
-    const startedAt = new Map<string, string>();
+    let marks: CompletionMarks = { newlyCompleted: new Set(), startedAt: new Map() };
     await this.updateProgress((progress) => {
-      applied.clear();
-      for (const { id, worker, commit, tag } of completed) {
-        const current = progress.tasks[id];
-        // The merge is done and tagged whatever happens here; the tag is the truth that recovery reads.
-        if (!current) continue;
-        if (current.status !== "completed") applied.add(id);
-        if (current.started_at) startedAt.set(id, current.started_at);
-        Object.assign(current, {
-          status: "completed",
-          reason: undefined,
-          error: undefined,
-          commit,
-          tag,
-          percent: 100,
-          assignee: null,
-          completed_at: now.toISOString(),
-          updated_at: now.toISOString(),
-          handoff: undefined,
-          not_before: null,
-          detail: undefined,
-        } satisfies Partial<TaskState>);
-        const w = worker ? progress.workers?.[worker] : undefined;
-        if (w && w.task === id) {
-          w.task = null;
-          w.attempt = null;
-          w.status = "idle";
-        }
-      }
+      marks = markCompleted(progress, completed, now);
     });
     for (const { id, attempt, commit, tag } of completed) {
       this.seen.delete(`${id}#${attempt}`);
-      const started = startedAt.get(id);
+      const started = marks.startedAt.get(id);
       if (started) this.durations.push(now.getTime() - Date.parse(started));
-      if (applied.has(id)) this.emit({ type: "task.completed", task: id, attempt, commit, tag });
+      if (marks.newlyCompleted.has(id)) this.emit({ type: "task.completed", task: id, attempt, commit, tag });
     }
   }
 
@@ -564,36 +528,9 @@ class Lead {
         await this.store.event({ type: "inbox.sent", task: id, by: "lead", data: { id: message.id, kind: message.kind } });
       }),
     );
-    const assigned = new Set<string>();
+    let assigned = new Set<string>();
     await this.updateProgress((progress) => {
-      assigned.clear();
-      const now = new Date().toISOString();
-      for (const { id, workerId, attempt } of offers) {
-        const task = progress.tasks[id] ?? { status: "not_started" };
-        const w = progress.workers?.[workerId];
-        const depsDone = (plan.byId.get(id)?.deps ?? []).every((dep) => progress.tasks[dep]?.status === "completed");
-        if (task.status !== "not_started" || (task.attempt ?? 0) + 1 !== attempt || !w || w.status !== "idle" || w.task || !depsDone) continue;
-        const worktree = path.join(this.store.paths.worktrees, workerId);
-        progress.tasks[id] = {
-          ...task,
-          status: "in_progress",
-          reason: undefined,
-          assignee: workerId,
-          attempt,
-          started_at: now,
-          updated_at: now,
-          completed_at: null,
-          percent: 0,
-          detail: "assigned",
-          base,
-          branch: workBranch({ task: id, attempt }),
-          worktree,
-          handoff: undefined,
-          not_before: null,
-        };
-        Object.assign(w, { task: id, attempt, status: "busy", worktree, updated_at: now });
-        assigned.add(id);
-      }
+      assigned = markAssigned(progress, plan, offers, { base, worktreesDir: this.store.paths.worktrees, now: new Date() });
     });
     for (const { id, workerId, attempt } of offers) {
       if (!assigned.has(id)) continue;

@@ -1,0 +1,107 @@
+// The lead's changes to progress.json when it assigns attempts and when merged attempts complete: pure
+// functions on a draft, applied inside a locked update (which may run them again on top of a person's save).
+import path from "node:path";
+import type { Plan } from "../plan/plan.js";
+import type { ProgressFile, TaskState } from "../schema/progress.js";
+import { workBranch } from "../worker/run-attempt.js";
+
+export interface Offer {
+  id: string;
+  workerId: string;
+  /** The attempt number the offer was made for: an offer whose task moved on since is skipped. */
+  attempt: number;
+}
+
+/**
+ * Gives each offer's task to its worker when both are still as they were when the offer was made (task
+ * not_started at the previous attempt, its deps completed, the worker idle). The entry names the attempt's
+ * branch and worktree, which follow from the worker and the attempt. Returns the ids assigned.
+ */
+export function markAssigned(
+  progress: ProgressFile,
+  plan: Plan,
+  offers: Offer[],
+  context: { base: string; worktreesDir: string; now: Date },
+): Set<string> {
+  const assigned = new Set<string>();
+  const now = context.now.toISOString();
+  for (const { id, workerId, attempt } of offers) {
+    const task = progress.tasks[id] ?? { status: "not_started" };
+    const worker = progress.workers?.[workerId];
+    const depsDone = (plan.byId.get(id)?.deps ?? []).every((dep) => progress.tasks[dep]?.status === "completed");
+    if (task.status !== "not_started" || (task.attempt ?? 0) + 1 !== attempt || !worker || worker.status !== "idle" || worker.task || !depsDone) continue;
+    const worktree = path.join(context.worktreesDir, workerId);
+    progress.tasks[id] = {
+      ...task,
+      status: "in_progress",
+      reason: undefined,
+      assignee: workerId,
+      attempt,
+      started_at: now,
+      updated_at: now,
+      completed_at: null,
+      percent: 0,
+      detail: "assigned",
+      base: context.base,
+      branch: workBranch({ task: id, attempt }),
+      worktree,
+      handoff: undefined,
+      not_before: null,
+    };
+    Object.assign(worker, { task: id, attempt, status: "busy", worktree, updated_at: now });
+    assigned.add(id);
+  }
+  return assigned;
+}
+
+export interface Completion {
+  id: string;
+  attempt: number;
+  worker: string | undefined;
+  commit: string;
+  tag: string;
+}
+
+export interface CompletionMarks {
+  /** Tasks that were not completed before this change (a re-applied change finds some already done). */
+  newlyCompleted: Set<string>;
+  /** When each task's attempt started, for the run's duration estimate. */
+  startedAt: Map<string, string>;
+}
+
+/**
+ * Records merged and tagged attempts as completed and frees their workers. The merge and the tag are done
+ * whatever happens here: the tag is the truth that recovery reads, so a task missing from progress.json
+ * (removed by a person) is simply skipped.
+ */
+export function markCompleted(progress: ProgressFile, completed: Completion[], now: Date): CompletionMarks {
+  const marks: CompletionMarks = { newlyCompleted: new Set(), startedAt: new Map() };
+  const at = now.toISOString();
+  for (const { id, worker, commit, tag } of completed) {
+    const current = progress.tasks[id];
+    if (!current) continue;
+    if (current.status !== "completed") marks.newlyCompleted.add(id);
+    if (current.started_at) marks.startedAt.set(id, current.started_at);
+    Object.assign(current, {
+      status: "completed",
+      reason: undefined,
+      error: undefined,
+      commit,
+      tag,
+      percent: 100,
+      assignee: null,
+      completed_at: at,
+      updated_at: at,
+      handoff: undefined,
+      not_before: null,
+      detail: undefined,
+    } satisfies Partial<TaskState>);
+    const holder = worker ? progress.workers?.[worker] : undefined;
+    if (holder && holder.task === id) {
+      holder.task = null;
+      holder.attempt = null;
+      holder.status = "idle";
+    }
+  }
+  return marks;
+}

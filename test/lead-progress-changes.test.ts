@@ -1,0 +1,93 @@
+// The lead's changes to progress.json on assignment and completion, as pure functions on a draft.
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { markAssigned, markCompleted } from "../src/lead/progress-changes.js";
+import { buildPlan } from "../src/plan/plan.js";
+import type { ProgressFile } from "../src/schema/progress.js";
+
+const plan = buildPlan({
+  features: [
+    {
+      id: "auth",
+      feature: "Auth",
+      subtasks: [
+        { id: "model", name: "Model", command: "true" },
+        { id: "api", name: "API", deps: ["model"], command: "true" },
+      ],
+    },
+  ],
+});
+const now = new Date("2026-11-21T10:00:00.000Z");
+const idleWorker = (id: string) => ({ status: "idle" as const, task: null, attempt: null, pid: 10, host: "h", started_at: now.toISOString(), updated_at: now.toISOString(), worktree: undefined as string | undefined });
+const context = { base: "abc123", worktreesDir: "/repo/.codex/worktrees", now };
+
+function progress(): ProgressFile {
+  return {
+    tasks: { model: { status: "not_started", attempt: 1, reason: "retrying after attempt 1 exited: boom", not_before: "2026-11-21T09:59:00.000Z" }, api: { status: "not_started" } },
+    workers: { w1: idleWorker("w1"), w2: idleWorker("w2") },
+  };
+}
+
+describe("markAssigned", () => {
+  it("puts the task in progress with its attempt, base, branch and worktree, and makes the worker busy on it", () => {
+    const draft = progress();
+    const assigned = markAssigned(draft, plan, [{ id: "model", workerId: "w1", attempt: 2 }], context);
+    expect([...assigned]).toEqual(["model"]);
+    expect(draft.tasks.model).toMatchObject({
+      status: "in_progress",
+      assignee: "w1",
+      attempt: 2,
+      base: "abc123",
+      branch: "codex/work/model/a2",
+      worktree: path.join("/repo/.codex/worktrees", "w1"),
+      started_at: now.toISOString(),
+      not_before: null,
+      detail: "assigned",
+    });
+    expect(draft.tasks.model?.reason).toBeUndefined();
+    expect(draft.workers?.w1).toMatchObject({ status: "busy", task: "model", attempt: 2 });
+  });
+
+  it("skips offers that went stale: the task moved on, the worker is taken, or a dep is not completed", () => {
+    const draft = progress();
+    draft.workers!.w2 = { ...idleWorker("w2"), status: "busy", task: "other", attempt: 1 };
+    const before = structuredClone(draft);
+    const assigned = markAssigned(
+      draft,
+      plan,
+      [
+        { id: "model", workerId: "w1", attempt: 1 }, // attempt 1 already happened
+        { id: "model", workerId: "w2", attempt: 2 }, // w2 is busy
+        { id: "api", workerId: "w1", attempt: 1 }, // model is not completed
+      ],
+      context,
+    );
+    expect(assigned.size).toBe(0);
+    expect(draft).toEqual(before);
+  });
+});
+
+describe("markCompleted", () => {
+  it("completes the task with its commit and tag, frees its worker, and tells what was newly completed", () => {
+    const draft = progress();
+    draft.tasks.model = { status: "in_progress", attempt: 2, assignee: "w1", started_at: "2026-11-21T09:58:00.000Z", handoff: { attempt: 2, outcome: "succeeded", commit: "c0ffee", at: now.toISOString() }, detail: "done" };
+    draft.tasks.api = { status: "completed", attempt: 1, commit: "old", tag: "codex/task/api" };
+    draft.workers!.w1 = { ...idleWorker("w1"), status: "busy", task: "model", attempt: 2 };
+    const marks = markCompleted(
+      draft,
+      [
+        { id: "model", attempt: 2, worker: "w1", commit: "c0ffee", tag: "codex/task/model" },
+        { id: "api", attempt: 1, worker: undefined, commit: "old", tag: "codex/task/api" },
+        { id: "gone", attempt: 1, worker: undefined, commit: "x", tag: "codex/task/gone" },
+      ],
+      now,
+    );
+    expect([...marks.newlyCompleted]).toEqual(["model"]);
+    expect(marks.startedAt.get("model")).toBe("2026-11-21T09:58:00.000Z");
+    expect(draft.tasks.model).toMatchObject({ status: "completed", commit: "c0ffee", tag: "codex/task/model", percent: 100, assignee: null, completed_at: now.toISOString() });
+    expect(draft.tasks.model?.handoff).toBeUndefined();
+    expect(draft.tasks.model?.detail).toBeUndefined();
+    expect(draft.workers?.w1).toMatchObject({ status: "idle", task: null, attempt: null });
+    expect(draft.tasks.gone).toBeUndefined();
+  });
+});
