@@ -36,6 +36,14 @@ describe("backoff and attempt endings", () => {
   });
 });
 
+/** A temp repository whose integration branch is at its first commit (`base`). */
+function integrationRepo(): { repo: string; base: string } {
+  const repo = tempRepo();
+  const base = git(repo, ["rev-parse", "HEAD"]);
+  git(repo, ["branch", "codex/integration", base]);
+  return { repo, base };
+}
+
 /** A repo with an integration branch and a worker-style commit for `task`/`attempt` on its own branch. */
 async function attemptCommit(repo: string, branch: string, base: string, file: string, content: string, task: string, attempt: number): Promise<string> {
   const worktree = path.join(repo, ".codex", `wt-${branch.replaceAll("/", "-")}`);
@@ -46,9 +54,7 @@ async function attemptCommit(repo: string, branch: string, base: string, file: s
 
 describe("integrate", () => {
   it("fast-forwards, merges onto a moved head, tags each task once, and refuses a stale attempt's commit", async () => {
-    const repo = tempRepo();
-    const base = git(repo, ["rev-parse", "HEAD"]);
-    git(repo, ["branch", "codex/integration", base]);
+    const { repo, base } = integrationRepo();
     const a = await attemptCommit(repo, "codex/work/a/a1", base, "a.txt", "a\n", "a", 1);
     const b = await attemptCommit(repo, "codex/work/b/a1", base, "b.txt", "b\n", "b", 1);
     const request = { root: repo, integrationBranch: "codex/integration" };
@@ -78,9 +84,7 @@ describe("integrate", () => {
   });
 
   it("reports the conflicting files and moves nothing when the same lines changed", async () => {
-    const repo = tempRepo();
-    const base = git(repo, ["rev-parse", "HEAD"]);
-    git(repo, ["branch", "codex/integration", base]);
+    const { repo, base } = integrationRepo();
     const x = await attemptCommit(repo, "codex/work/x/a1", base, "README.md", "x wins\n", "x", 1);
     const y = await attemptCommit(repo, "codex/work/y/a1", base, "README.md", "y wins\n", "y", 1);
     const request = { root: repo, integrationBranch: "codex/integration" };
@@ -93,9 +97,7 @@ describe("integrate", () => {
 
 describe("integrateBatch", () => {
   it("merges several hand-offs in one ref transaction, leaving out a conflict and a stale commit", async () => {
-    const repo = tempRepo();
-    const base = git(repo, ["rev-parse", "HEAD"]);
-    git(repo, ["branch", "codex/integration", base]);
+    const { repo, base } = integrationRepo();
     const a = await attemptCommit(repo, "codex/work/a/a1", base, "a.txt", "a\n", "a", 1);
     const b = await attemptCommit(repo, "codex/work/b/a1", base, "b.txt", "b\n", "b", 1);
     const c = await attemptCommit(repo, "codex/work/c/a1", base, "a.txt", "c wins\n", "c", 1);
@@ -121,9 +123,7 @@ describe("integrateBatch", () => {
   });
 
   it("falls back to one at a time when the head moved or a task is already tagged", async () => {
-    const repo = tempRepo();
-    const base = git(repo, ["rev-parse", "HEAD"]);
-    git(repo, ["branch", "codex/integration", base]);
+    const { repo, base } = integrationRepo();
     const a = await attemptCommit(repo, "codex/work/a/a1", base, "a.txt", "a\n", "a", 1);
     const b = await attemptCommit(repo, "codex/work/b/a1", base, "b.txt", "b\n", "b", 1);
     const request = { root: repo, integrationBranch: "codex/integration" };
