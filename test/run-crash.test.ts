@@ -17,6 +17,8 @@ describe("codex-lead run: crashes and stalls", () => {
     const firstAgent = repo.markPid("t-a1");
     // The worker records its agent's pid just after spawning it; kill it only once that is on file.
     await run.until("the agent's pid in progress.json", () => repo.progress().workers?.[first.worker]?.agent_pid === firstAgent);
+    // The lead wrote "assigned"; the worker's first heartbeat says the attempt is working.
+    await run.until("the first heartbeat to say working", () => repo.task("t").detail === "working");
 
     expect(signal(first.pid, "SIGKILL")).toBe(true);
     await run.waitForEvent("task.assigned", (e) => e.task === "t" && e.attempt === 2);
@@ -51,6 +53,8 @@ describe("codex-lead run: crashes and stalls", () => {
     await run.waitForEvent("task.assigned", (e) => e.task === "t" && e.attempt === 2);
     signal(first.pid, "SIGCONT"); // it may be dead already: the lead kills a stalled worker's group
     await run.until("attempt 2 to be working", () => repo.hasMark("t-a2"));
+    // Attempt 2's own first heartbeat changes its detail: wait for it, so only a late write could change it after.
+    await run.until("attempt 2's first heartbeat", () => repo.task("t").detail === "working");
     const second = repo.assigneeOf("t");
     expect(second.worker).not.toBe(first.worker);
 

@@ -97,6 +97,8 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
         const fence = await fencedTaskUpdate(store, token, "heartbeat", (task, progress) => {
           const now = new Date().toISOString();
           task.updated_at = now;
+          // The lead wrote "assigned"; no write of ours said the agent started, so the first beat does.
+          if (task.detail === "assigned") task.detail = "working";
           const me = progress.workers?.[token.worker];
           if (me) me.updated_at = now;
         });
