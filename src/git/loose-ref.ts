@@ -37,8 +37,7 @@ export async function worktreeHead(worktree: string): Promise<string> {
     if (SHA.test(head)) return head;
     if (head.startsWith("ref: refs/")) {
       const common = await readFile(path.join(gitDir, "commondir"), "utf8").then((dir) => path.resolve(gitDir, dir.trim()), () => gitDir);
-      const text = (await readFile(path.join(common, head.slice("ref: ".length)), "utf8")).trim();
-      if (SHA.test(text)) return text;
+      return await resolveRef(worktree, common, head.slice("ref: ".length));
     }
   } catch {
     // not a layout we can read (packed ref, unusual .git): git says

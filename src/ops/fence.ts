@@ -41,23 +41,17 @@ export async function fencedTaskUpdate(
     if (refused || !task) return;
     mutate(task, progress);
   });
-  if (refused) {
-    await store.event({
-      type: "stale_token_refused",
-      task: token.task,
-      attempt: token.attempt,
-      worker: token.worker,
-      reason: `${what} refused: ${refused}`,
-    });
-    return { applied: false, reason: refused };
-  }
-  return { applied: true };
+  return refused ? refuse(store, token, what, refused) : { applied: true };
 }
 
 /** The same rule by a read (no lock, no write), for a step that changes nothing in progress.json. */
 export async function fenceCheck(store: CodexStore, token: AttemptToken, what: string): Promise<FenceResult> {
   const refused = staleReason((await store.progress.read()).tasks[token.task], token);
-  if (!refused) return { applied: true };
-  await store.event({ type: "stale_token_refused", task: token.task, attempt: token.attempt, worker: token.worker, reason: `${what} refused: ${refused}` });
-  return { applied: false, reason: refused };
+  return refused ? refuse(store, token, what, refused) : { applied: true };
+}
+
+/** Logs a refused write or step in events.jsonl. */
+async function refuse(store: CodexStore, token: AttemptToken, what: string, reason: string): Promise<FenceResult> {
+  await store.event({ type: "stale_token_refused", task: token.task, attempt: token.attempt, worker: token.worker, reason: `${what} refused: ${reason}` });
+  return { applied: false, reason };
 }

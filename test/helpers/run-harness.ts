@@ -362,6 +362,10 @@ function withoutCodexEnv(): NodeJS.ProcessEnv {
 }
 
 /** Alive and not a zombie (PID 1 of a container may never reap orphans). */
+/**
+ * Written apart from src/util/process-alive.ts on purpose, like processesUnder below: the tests judge with these
+ * whether the product killed and reaped its processes, so they must not share code with what they judge.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
