@@ -18,12 +18,12 @@ export async function revertTree(root: string, options: { onto: string; commit: 
   const parentTree =
     parents[0] === undefined
       ? (await runGit(root, ["hash-object", "-t", "tree", "--stdin"], { input: "" })).stdout // a root commit: back to nothing
-      : (await runGit(root, ["rev-parse", "--verify", `${parents[0]}^{tree}`])).stdout;
+      : await treeOf(root, parents[0]);
   const helper = await commitTree(root, { tree: parentTree, parents: [options.commit], message: `codex-crew: revert helper for ${options.commit}` });
   return mergeOnto(root, { onto: options.onto, commit: helper });
 }
 
 /** The tree a commit points to. */
-export async function treeOf(root: string, commit: string): Promise<string> {
+async function treeOf(root: string, commit: string): Promise<string> {
   return (await runGit(root, ["rev-parse", "--verify", `${commit}^{tree}`])).stdout;
 }

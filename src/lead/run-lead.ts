@@ -81,6 +81,11 @@ export async function runLead(options: LeadOptions): Promise<LeadResult> {
   }
 }
 
+/** The running attempt has handed off (its worker wrote the outcome); the lead's turn to merge or retry. */
+function handedOffNow(task: TaskState): boolean {
+  return task.status === "in_progress" && task.handoff !== undefined && task.handoff.attempt === task.attempt;
+}
+
 function applyOverrides(config: Config, options: LeadOptions): Config {
   return {
     ...config,
@@ -225,9 +230,8 @@ class Lead {
     }
     // Re-read only after our own writes: a tick runs on every change of the file, and reading it is most of its cost.
     let writes = this.progressWrites;
-    const handoffs = await this.watchAttempts(progress);
     // The merges run beside the loop; what they make ready is scheduled on the tick their end wakes.
-    if (handoffs.length > 0) this.startIntegration();
+    if (await this.watchAttempts(progress)) this.startIntegration();
     if (!fresh) return undefined;
     if (this.progressWrites !== writes) progress = await this.store.progress.read();
     writes = this.progressWrites;
@@ -239,7 +243,6 @@ class Lead {
     this.emitProgress(snapshot);
     return this.finishedResult(plan, progress, snapshot);
   }
-
 
   /** Progress when the counts or the running set changed, else at most once a second: ticks can be frequent. */
   private emitProgress(snapshot: RunSnapshot): void {
@@ -274,10 +277,10 @@ class Lead {
     void this.store.event({ type: "run.paused", by: "lead", reason: message }).catch(() => undefined);
   }
 
-  /** Leases, judged on our own monotonic clock, and what became of each running attempt. */
-  private async watchAttempts(progress: ProgressFile): Promise<string[]> {
+  /** Leases, judged on our own monotonic clock, and what became of each running attempt. True when one handed off. */
+  private async watchAttempts(progress: ProgressFile): Promise<boolean> {
     const mono = performance.now();
-    const handoffs: string[] = [];
+    let handedOff = false;
     for (const [id, task] of Object.entries(progress.tasks)) {
       if (task.status !== "in_progress" || !task.attempt) continue;
       const attempt = task.attempt;
@@ -289,8 +292,8 @@ class Lead {
       if (!seen || seen.signature !== signature) this.seen.set(key, { signature, at: mono });
       const silentMs = mono - (this.seen.get(key)?.at ?? mono);
 
-      if (task.handoff && task.handoff.attempt === attempt) {
-        handoffs.push(id);
+      if (handedOffNow(task)) {
+        handedOff = true;
         continue;
       }
       const child = this.pool.children.get(workerId);
@@ -316,7 +319,7 @@ class Lead {
         await this.endAttempt(id, attempt, workerId, "stalled", `no heartbeat from ${workerId} for ${Math.round(silentMs)} ms (stall timeout ${this.config.stallTimeoutMs} ms)`, true);
       }
     }
-    return handoffs;
+    return handedOff;
   }
 
   /**
@@ -347,7 +350,7 @@ class Lead {
   private async integrateReady(): Promise<void> {
     for (;;) {
       const progress = await this.store.progress.read();
-      const ready = Object.entries(progress.tasks).filter(([, task]) => task.status === "in_progress" && task.handoff && task.handoff.attempt === task.attempt);
+      const ready = Object.entries(progress.tasks).filter(([, task]) => handedOffNow(task));
       if (ready.length === 0) return;
       await this.takeHandoffs(ready);
     }

@@ -33,11 +33,6 @@ function template(name: string): string {
   return readFileSync(path.join(packageTemplatesDir, name), "utf8");
 }
 
-/** config.json as init writes it: every default spelled out, so a person sees what can be changed. */
-export function defaultConfigFile(): Record<string, unknown> {
-  return JSON.parse(template("config.json")) as Record<string, unknown>;
-}
-
 /** .codex/.gitignore: features.json and config.json are a person's and get committed; the rest is state of a run. */
 export const CODEX_GITIGNORE = template("gitignore");
 

@@ -84,9 +84,8 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
         // The assignment was withdrawn (blocked, cancelled, reassigned) before we started: go idle.
         if (me?.task && me.attempt && !offer) await setIdle(store, id, { task: me.task, attempt: me.attempt, worker: id });
       } else if (hinted) {
-        // A hint needs only a look: no lock, no write, no schema check (the attempt checks its token with a
-        // validated read before the agent starts).
-        offer = offerIn(await glance(store), id);
+        // A hint needs only a read: no lock, no write. A file invalid right now waits for the heartbeat.
+        offer = offerIn(await readUnlessInvalid(store), id);
       }
       let assignment: Assignment | undefined;
       if (offer) {
@@ -131,26 +130,22 @@ interface Offer {
   base: string | undefined;
 }
 
-/** Our assignment, when progress.json (or a glance at it) gives us one: our entry and the task's agree. */
-function offerIn(progress: Pick<ProgressFile, "tasks" | "workers"> | undefined, id: string): Offer | undefined {
+/** Our assignment, when progress.json gives us one: our entry and the task's agree. */
+function offerIn(progress: ProgressFile | undefined, id: string): Offer | undefined {
   const me = progress?.workers?.[id];
-  // A glance is unchecked: a person's save mid-edit may hold anything.
-  if (typeof me?.task !== "string" || !Number.isInteger(me.attempt) || !me.attempt) return undefined;
-  const task = progress?.tasks?.[me.task];
+  if (!me?.task || !me.attempt) return undefined;
+  const task = progress?.tasks[me.task];
   if (task?.status !== "in_progress" || task.assignee !== id || task.attempt !== me.attempt) return undefined;
-  return { token: { task: me.task, attempt: me.attempt, worker: id }, base: typeof task.base === "string" ? task.base : undefined };
+  return { token: { task: me.task, attempt: me.attempt, worker: id }, base: task.base };
 }
 
-/**
- * progress.json by JSON.parse alone. Idle workers look after every change of the file while an assignment is
- * on its way; the schema check of a large file on each look cost more than the work.
- */
-async function glance(store: CodexStore): Promise<Pick<ProgressFile, "tasks" | "workers"> | undefined> {
+/** progress.json, or undefined while a person's save leaves it invalid (the heartbeat reports that). */
+async function readUnlessInvalid(store: CodexStore): Promise<ProgressFile | undefined> {
   try {
-    const value: unknown = JSON.parse(await readFile(store.paths.progress, "utf8"));
-    return typeof value === "object" && value !== null ? (value as Pick<ProgressFile, "tasks" | "workers">) : undefined;
-  } catch {
-    return undefined; // missing or mid-edit: the heartbeat reads it properly
+    return await store.progress.read();
+  } catch (error: unknown) {
+    if (error instanceof InvalidFileError) return undefined;
+    throw error;
   }
 }
 
