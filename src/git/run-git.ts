@@ -1,7 +1,7 @@
 // Runs git with an argv array (never a shell), a clean environment and one failure convention (GitError).
-// node's own spawn rather than execa: a run starts ~6 git processes per subtask, and execa's
-// per-call overhead (~1.3 ms of CPU in the parent) was a tenth of the lead's whole budget.
-import { spawn } from "node:child_process";
+// Started by a few long-lived sh processes (git-shell.ts) rather than by execa or node's spawn: a run starts
+// ~6 git processes per subtask, and each fork of our Node process cost the lead or worker 1-4 ms.
+import { GitShellPool } from "./git-shell.js";
 import { GitError } from "./git-error.js";
 
 export interface RunGitOptions {
@@ -60,7 +60,7 @@ function gitEnv(extra: Record<string, string> | undefined): Record<string, strin
 export async function runGit(cwd: string, args: string[], options: RunGitOptions = {}): Promise<GitResult> {
   const argv = [...GLOBAL_ARGS, ...args];
   const okExitCodes = options.okExitCodes ?? [0];
-  const result = await spawnGit(cwd, argv, gitEnv(options.env), options.input);
+  const result = await runThroughShell(cwd, argv, options.env, options.input);
   const { exitCode, stdout, stderr } = result;
   if (exitCode === undefined || !okExitCodes.includes(exitCode)) {
     throw new GitError({
@@ -74,42 +74,18 @@ export async function runGit(cwd: string, args: string[], options: RunGitOptions
   return { stdout, stderr, exitCode };
 }
 
-interface RawResult {
-  stdout: string;
-  stderr: string;
-  /** Undefined when git could not be started or was killed by a signal. */
-  exitCode: number | undefined;
-  error?: Error;
-}
+let pool: GitShellPool | undefined;
 
-/** One git process: stdin fed `input` (or closed), stdout and stderr collected whole, final newline stripped. */
-function spawnGit(cwd: string, argv: string[], env: Record<string, string>, input: string | undefined): Promise<RawResult> {
-  return new Promise((resolve) => {
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let settled = false;
-    const settle = (exitCode: number | undefined, error?: Error) => {
-      if (settled) return;
-      settled = true;
-      resolve({
-        stdout: stripFinalNewline(Buffer.concat(out).toString("utf8")),
-        stderr: stripFinalNewline(Buffer.concat(err).toString("utf8")),
-        exitCode,
-        ...(error ? { error } : {}),
-      });
-    };
-    const child = spawn("git", argv, { cwd, env, stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
-    child.stdout?.on("data", (chunk: Buffer) => out.push(chunk));
-    child.stderr?.on("data", (chunk: Buffer) => err.push(chunk));
-    // Could not start (ENOENT, a missing cwd): there may be no "close" after this.
-    child.on("error", (error) => settle(undefined, error));
-    child.on("close", (code) => settle(code ?? undefined));
-    if (input !== undefined) {
-      // git may exit before reading all of it (e.g. on a bad argument): its exit code tells, not EPIPE.
-      child.stdin?.on("error", () => undefined);
-      child.stdin?.end(input);
-    }
-  });
+/** One git command, through the shell pool: stdout and stderr collected whole, final newline stripped. */
+async function runThroughShell(cwd: string, argv: string[], extraEnv: Record<string, string> | undefined, input: string | undefined) {
+  pool ??= new GitShellPool(gitEnv(undefined));
+  const result = await pool.run({ cwd, argv: ["git", ...argv], ...(extraEnv ? { env: extraEnv } : {}), ...(input !== undefined ? { input } : {}) });
+  return {
+    stdout: stripFinalNewline(result.stdout.toString("utf8")),
+    stderr: stripFinalNewline(result.stderr.toString("utf8")),
+    exitCode: result.exitCode,
+    ...(result.error ? { error: result.error } : {}),
+  };
 }
 
 function stripFinalNewline(text: string): string {
