@@ -120,6 +120,19 @@ describe("git through the shell pool", () => {
     expect((await runGit(repo, ["rev-parse", "HEAD"])).stdout).toBe(git(repo, ["rev-parse", "HEAD"]));
   });
 
+  it("outlives a SIGTERM or SIGINT to its process group, so a clean stop can still run git", async () => {
+    const repo = tempRepo();
+    await runGit(repo, ["rev-parse", "HEAD"]);
+    const shells = childrenNamed(process.pid, "sh");
+    expect(shells.length).toBeGreaterThan(0);
+    for (const pid of shells) {
+      process.kill(pid, "SIGTERM");
+      process.kill(pid, "SIGINT");
+    }
+    expect((await runGit(repo, ["rev-parse", "HEAD"])).stdout).toBe(git(repo, ["rev-parse", "HEAD"]));
+    for (const pid of shells) expect(alive(pid), `shell ${pid}`).toBe(true);
+  });
+
   it("neither keeps its process alive when idle nor outlives it when killed", async () => {
     const repo = tempRepo();
     const runGitJs = path.join(distDir, "git", "run-git.js");

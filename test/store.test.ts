@@ -6,6 +6,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { InvalidFileError } from "../src/errors.js";
 import { JsonFile } from "../src/store/json-file.js";
+import { CodexStore } from "../src/store/codex-store.js";
+import { withFileLock } from "../src/store/file-lock.js";
 import { repoRoot, tempDir, waitFor } from "./helpers/temp.js";
 
 const fixturesDir = path.join(repoRoot, "test", "fixtures");
@@ -336,6 +338,40 @@ describe("store: lock holders that die or lose their lock", () => {
     expect(summaries.map((s) => s.done)).toEqual([10, 10, 10]);
     expect(readCounter(file).count).toBe(31);
     expect(existsSync(`${file}.lock`)).toBe(false);
+  }, 60_000);
+
+  it("clearDeadLocks removes the locks of holders that died, and only those", async () => {
+    const root = tempDir();
+    const store = new CodexStore(root);
+    await store.ensureDirs();
+    const progressFile = store.paths.progress;
+    const inboxFile = path.join(store.paths.inboxDir, "t1.json");
+    const liveFile = path.join(store.paths.inboxDir, "t2.json");
+    const holders = [progressFile, inboxFile].map((file) => startFixture("store-hold-lock.mjs", [file, 60_000]));
+    for (const holder of holders) await waitFor("a holder to take its lock", () => holder.stdout().includes("locked"), 20_000, 10);
+    for (const holder of holders) holder.child.kill("SIGKILL");
+    for (const holder of holders) expect((await holder.done(10_000)).signal).toBe("SIGKILL");
+    expect(existsSync(`${progressFile}.lock`) && existsSync(`${inboxFile}.lock`)).toBe(true);
+    // A lock held right now by a live process (this one) is not touched.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holding = withFileLock(liveFile, async () => {
+      locked();
+      await held;
+    });
+    await isLocked;
+    try {
+      expect(store.clearDeadLocks().sort()).toEqual([inboxFile, progressFile].sort());
+      expect(existsSync(`${progressFile}.lock`) || existsSync(`${inboxFile}.lock`)).toBe(false);
+      expect(existsSync(`${liveFile}.lock`)).toBe(true);
+      expect(store.clearDeadLocks()).toEqual([]);
+    } finally {
+      release();
+      await holding;
+    }
+    expect(existsSync(`${liveFile}.lock`)).toBe(false);
   }, 60_000);
 
   it("a holder whose lock directory is removed is told, keeps running and can lock again", async () => {

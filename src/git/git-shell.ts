@@ -70,6 +70,9 @@ class GitShell {
     this.child.stdin?.on("error", () => undefined); // a dead shell: its "exit" tells
     this.child.on("error", (error) => this.die(error));
     this.child.on("exit", (code, signal) => this.die(new Error(`the git shell exited (${signal ?? `code ${code}`})`)));
+    // A stop by SIGTERM or Ctrl-C reaches the whole process group: the shell lives on, so that the git calls of a
+    // clean stop (committing the work so far) find it. git itself still stops on them (it sets its own handlers).
+    this.child.stdin?.write("trap '' INT TERM\n");
     this.setRef(false);
   }
 

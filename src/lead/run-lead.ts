@@ -158,9 +158,8 @@ class Lead {
     startupTrace("lead lock held, integration branch ready");
     const recovered = await recoverCompletions(store, plan, config.integrationBranch);
     startupTrace("completions recovered from git");
-    await markDeadWorkers(store);
-    await cleanOrphanWorktrees(store, (line) => this.log(line));
-    startupTrace("dead workers and orphan worktrees handled");
+    await this.clearUpDeadWorkers();
+    startupTrace("dead workers, their worktrees and locks handled");
     const now = new Date().toISOString();
     await store.progress.update((progress) => {
       progress.run = { lead_pid: process.pid, host: this.host, started_at: now, updated_at: now, integration_branch: config.integrationBranch };
@@ -597,11 +596,22 @@ class Lead {
     const exitCode = snapshot.counts.completed === snapshot.total ? ExitCode.ok : snapshot.counts.failed > 0 ? ExitCode.failed : ExitCode.blocked;
     await this.refreshMirror(progress, true);
     await this.stopWorkers(5000);
-    await cleanOrphanWorktrees(this.store, (line) => this.log(line));
+    await this.clearUpDeadWorkers();
     await this.store.event({ type: "run.finished", by: "lead", data: { exitCode, counts: snapshot.counts } });
     const result = { exitCode, snapshot, waiting };
     this.emit({ type: "run.finished", ...result });
     return result;
+  }
+
+  /**
+   * At the start, and once our workers are stopped at the end: workers that died without saying so (SIGKILL) are
+   * marked exited, and what they left — an agent, a worktree (its work committed on its branch), a lock taken
+   * mid-write — is cleared up.
+   */
+  private async clearUpDeadWorkers(): Promise<void> {
+    await markDeadWorkers(this.store);
+    await cleanOrphanWorktrees(this.store, (line) => this.log(line));
+    for (const file of this.store.clearDeadLocks()) this.log(`removed the lock a dead process held on ${file}`);
   }
 
   /** SIGINT/SIGTERM: stop workers cleanly (their work stays on their branches) and put their tasks back. */
@@ -618,7 +628,7 @@ class Lead {
   private async interrupt(): Promise<LeadResult> {
     await this.integrating; // a batch whose refs moved must reach progress.json
     const stopped = await this.stopWorkers(5000);
-    await cleanOrphanWorktrees(this.store, (line) => this.log(line));
+    await this.clearUpDeadWorkers();
     await this.updateProgress((progress) => {
       const now = new Date().toISOString();
       for (const task of Object.values(progress.tasks)) {

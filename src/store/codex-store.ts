@@ -1,7 +1,9 @@
 // Opens the .codex/ files of one repository with their schemas, labels and fix hints.
 // The zod schemas are loaded on first need, not at import: a command that only reads progress.json
 // (status on 10,000 tasks) checks it with the precompiled check and never loads zod.
+import { readdirSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
+import path from "node:path";
 import type { Config, ConfigFile } from "../schema/config.js";
 import { emptyProgress } from "../schema/empty-files.js";
 import { fastCheck } from "../schema/fast-check.js";
@@ -9,6 +11,7 @@ import type { FeaturesFile } from "../schema/features.js";
 import type { InboxFile } from "../schema/inbox.js";
 import type { ProgressFile } from "../schema/progress.js";
 import { appendEvent, type EventInput } from "./events-log.js";
+import { clearDeadHolderLock } from "./file-lock.js";
 import { JsonFile, type JsonFileOptions } from "./json-file.js";
 import { codexPaths, displayPath, inboxPath, type CodexPaths } from "./paths.js";
 
@@ -74,6 +77,22 @@ export class CodexStore {
   async resolvedConfig(): Promise<Config> {
     const { resolveConfig } = await import("../schema/config.js");
     return resolveConfig(await this.config.read());
+  }
+
+  /**
+   * Removes the locks that processes of this host died holding (a worker SIGKILLed in the middle of a write):
+   * the next writer would take them over anyway, but a finished run leaves none behind. Returns the files.
+   */
+  clearDeadLocks(): string[] {
+    const files = [this.paths.features, this.paths.progress, this.paths.config];
+    try {
+      for (const name of readdirSync(this.paths.inboxDir)) {
+        if (name.endsWith(".json.lock")) files.push(path.join(this.paths.inboxDir, name.slice(0, -".lock".length)));
+      }
+    } catch {
+      // No inbox folder: no inbox locks.
+    }
+    return files.filter((file) => clearDeadHolderLock(file));
   }
 
   async event(event: EventInput): Promise<void> {

@@ -179,6 +179,15 @@ async function acquireFileLock(
   }
 }
 
+/**
+ * Removes the lock of `file` when its holder died on this host (SIGKILLed mid-write, say), so that a run leaves
+ * none behind; a live holder's lock, another host's, or one with no owner record is left alone.
+ */
+export function clearDeadHolderLock(file: string): boolean {
+  if (lockIno(`${file}.lock`) === undefined) return false;
+  return takeOverDeadHolder(file);
+}
+
 interface LockOwner {
   pid: number;
   host: string;
