@@ -9,7 +9,7 @@ import { CodexStore } from "../src/store/codex-store.js";
 import { git, tempRepo } from "./helpers/temp.js";
 
 describe("cleanOrphanWorktrees", () => {
-  it("commits a dead worker's leftovers on its branch despite a stale index.lock, removes the tree, keeps a live worker's", async () => {
+  it("commits a dead worker's leftovers on its branch despite the git locks it left, removes the tree, keeps a live worker's", async () => {
     const repo = tempRepo();
     const store = new CodexStore(repo);
     const dead = path.join(store.paths.worktrees, "w-dead");
@@ -17,9 +17,14 @@ describe("cleanOrphanWorktrees", () => {
     git(repo, ["worktree", "add", "-q", "-b", "codex/work/t1/a1", dead, "HEAD"]);
     git(repo, ["worktree", "add", "-q", "-b", "codex/work/t2/a1", live, "HEAD"]);
     writeFileSync(path.join(dead, "half-done.txt"), "work in progress\n");
-    // What a worker SIGKILLed in the middle of `git add` leaves behind.
+    // What a git SIGKILLed (with its worker) in the middle of `add`, `switch` or `commit` leaves behind.
     const gitDir = readFileSync(path.join(dead, ".git"), "utf8").replace(/^gitdir:\s*/, "").trim();
     writeFileSync(path.join(gitDir, "index.lock"), "");
+    writeFileSync(path.join(gitDir, "HEAD.lock"), "");
+    writeFileSync(path.join(repo, ".git", "refs", "heads", "codex", "work", "t1", "a1.lock"), "");
+    // A live worker's own locks are none of our business.
+    const liveGitDir = readFileSync(path.join(live, ".git"), "utf8").replace(/^gitdir:\s*/, "").trim();
+    writeFileSync(path.join(liveGitDir, "index.lock"), "");
     const sleeper = spawn("sleep", ["60"], { stdio: "ignore" });
     try {
       const now = new Date().toISOString();
@@ -36,6 +41,8 @@ describe("cleanOrphanWorktrees", () => {
       expect(git(repo, ["show", "codex/work/t1/a1:half-done.txt"])).toBe("work in progress");
       expect(git(repo, ["log", "-1", "--format=%(trailers:key=Codex-WIP,valueonly)", "codex/work/t1/a1"])).toBe("true");
       expect(lines).toEqual(["kept 1 uncommitted file(s) of w-dead as a commit on codex/work/t1/a1"]);
+      expect(existsSync(path.join(repo, ".git", "refs", "heads", "codex", "work", "t1", "a1.lock"))).toBe(false);
+      expect(existsSync(path.join(liveGitDir, "index.lock"))).toBe(true);
     } finally {
       sleeper.kill("SIGKILL");
     }

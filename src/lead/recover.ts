@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { readFile, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { isProcessAlive, killProcessesUnder } from "../agents/shell.js";
+import { isProcessAlive, isProcessGroupAlive, killProcessesUnder } from "../agents/shell.js";
 import { commitAll, commitsWithTrailer, createTag, listTags, statusCount, worktreeList, worktreePrune, worktreeRemove } from "../git/index.js";
 import { runGit } from "../git/run-git.js";
 import type { Plan } from "../plan/load-plan.js";
@@ -109,7 +109,7 @@ export async function cleanOrphanWorktrees(store: CodexStore, log: (line: string
     if (worker && (worker.host !== host || isProcessAlive(worker.pid))) continue; // a live worker's tree is never touched
     const worktree = path.join(dir, entry);
     // Nothing may still write there while its leftovers are committed and the tree removed.
-    killProcessesUnder(worktree);
+    await waitGone(killProcessesUnder(worktree));
     try {
       const info = (await worktreeList(store.paths.root)).find((w) => path.resolve(w.path) === path.resolve(worktree));
       if (!info) {
@@ -129,7 +129,7 @@ export async function cleanOrphanWorktrees(store: CodexStore, log: (line: string
         continue;
       }
       if (!info.locked) {
-        await removeStaleIndexLock(worktree);
+        await removeStaleGitLocks(worktree);
         const { uncommitted } = await statusCount(worktree);
         if (uncommitted > 0) {
           const branch = (await runGit(worktree, ["rev-parse", "--abbrev-ref", "HEAD"])).stdout.trim();
@@ -152,18 +152,37 @@ export async function cleanOrphanWorktrees(store: CodexStore, log: (line: string
   return removed;
 }
 
+/** How long the processes killed in a dead worker's worktree get to vanish before its leftovers are salvaged. */
+const KILLED_WAIT_MS = 3000;
+
+async function waitGone(groups: number[]): Promise<void> {
+  const deadline = Date.now() + KILLED_WAIT_MS;
+  while (groups.some((group) => isProcessGroupAlive(group)) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /**
- * A worker killed in the middle of `git add` or `git commit` leaves its worktree's index.lock behind, and every
- * later git command there fails. Only called once every process working in that worktree has been killed.
+ * A git killed in the middle of `add`, `commit` or `switch` (with the worker that ran it) leaves its lock files
+ * behind — the worktree's index.lock and HEAD.lock, its branch's ref lock — and every later git command there
+ * fails. Only called once every process working in that worktree has been killed and is gone.
  */
-async function removeStaleIndexLock(worktree: string): Promise<void> {
+async function removeStaleGitLocks(worktree: string): Promise<void> {
   let gitFile: string;
   try {
     gitFile = await readFile(path.join(worktree, ".git"), "utf8");
   } catch {
     return;
   }
-  const gitDir = /^gitdir:\s*(.+)$/m.exec(gitFile)?.[1]?.trim();
-  if (!gitDir) return;
-  await rm(path.join(path.resolve(worktree, gitDir), "index.lock"), { force: true });
+  const gitDirLine = /^gitdir:\s*(.+)$/m.exec(gitFile)?.[1]?.trim();
+  if (!gitDirLine) return;
+  const gitDir = path.resolve(worktree, gitDirLine);
+  await rm(path.join(gitDir, "index.lock"), { force: true });
+  await rm(path.join(gitDir, "HEAD.lock"), { force: true });
+  // The branch this worktree has checked out is written by nobody else (one worktree per branch).
+  const head = await readFile(path.join(gitDir, "HEAD"), "utf8").catch(() => "");
+  const branch = /^ref:\s*(refs\/heads\/codex\/work\/\S+)$/m.exec(head)?.[1];
+  if (!branch) return;
+  const commonDir = path.resolve(gitDir, (await readFile(path.join(gitDir, "commondir"), "utf8").catch(() => "../..")).trim());
+  await rm(path.join(commonDir, `${branch}.lock`), { force: true });
 }

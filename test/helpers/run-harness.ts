@@ -293,7 +293,7 @@ export class LeadRun {
     const shown = this.events
       .filter((event) => event.type !== "run.progress")
       .slice(-25)
-      .map((event) => JSON.stringify(event).slice(0, 300));
+      .map((event) => JSON.stringify(event).slice(0, 1000));
     const exit = this.exit ? `exited ${this.exit.code ?? this.exit.signal}` : "running";
     let state: string;
     try {
