@@ -40,8 +40,14 @@ const AGENT_PID_DELAY_MS = 100;
 /** Runs the attempt; true when its hand-off was written, which also set our worker entry idle. */
 export async function runAttempt(context: AttemptContext): Promise<boolean> {
   const { store, token, log } = context;
-  await ack(store, token, [context.message.id]);
-  const failEarly = (error: string) => handOff(context, { outcome: "failed", error });
+  // The ack is written while the plan is read and the worktree switched (it is not needed before the agent
+  // starts); a failure to write it still ends the attempt, as before, once it is awaited.
+  const acked = ack(store, token, [context.message.id]);
+  acked.catch(() => undefined);
+  const failEarly = async (error: string) => {
+    await acked;
+    return handOff(context, { outcome: "failed", error });
+  };
 
   let subtask;
   try {
@@ -63,12 +69,15 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
   } catch (error: unknown) {
     return failEarly(`could not prepare worktree ${worktree}: ${error instanceof Error ? error.message : String(error)}`);
   }
+  await acked;
   // The lead's assignment already named branch and worktree: a read checks the token before the agent starts
   // (the heartbeats fence every write after), and the ack above tells that we took the assignment.
-  if (!(await fenceCheck(store, token, "start")).applied) return false;
-
-  const shimDir = await ensureWorkerShim(store.paths);
-  await mkdir(path.dirname(notesFile(store.paths, token)), { recursive: true });
+  const [fence, shimDir] = await Promise.all([
+    fenceCheck(store, token, "start"),
+    ensureWorkerShim(store.paths),
+    mkdir(path.dirname(notesFile(store.paths, token)), { recursive: true }),
+  ]);
+  if (!fence.applied) return false;
   const agentStop = new AbortController();
   let stopReason: StopReason | undefined;
   const stopAgent = (reason: StopReason) => {
