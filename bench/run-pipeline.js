@@ -1,11 +1,11 @@
 // Benchmark (a): N trivial subtasks (each writes one file) through the whole pipeline with W workers,
 // against a bare serial shell loop doing the same git work (write, add, commit, tag) per subtask.
 // Then the same with each subtask's work taking AGENT_MS (default 500 ms, as a very fast agent would), in both.
-// Besides the rates it prints the CPU time (user + system, every process) each subtask costs in both, and the
+// Besides the rates it prints the CPU time each subtask costs in both (the machine's busy time while it ran), and the
 // pipeline's rate on one core (taskset), which tells whether it is bound by CPU, so what more cores would give.
 // Usage: node bench/run-pipeline.js [subtasks=300] [workers=4] [agentMs=500]
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -16,20 +16,36 @@ const workers = Number(process.argv[3] ?? 4);
 const agentMs = Number(process.argv[4] ?? 500);
 const cores = os.cpus().length;
 
+/** Busy CPU seconds of the whole machine so far (Linux /proc/stat), or undefined elsewhere. */
+function machineBusySeconds() {
+  try {
+    const fields = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = fields;
+    return (user + nice + system + irq + softirq + steal) / 100; // USER_HZ, 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Runs argv through sh, which then prints `times`: the CPU of everything it waited for (every process of a run
- * is waited for by its parent, so the count is whole). Returns wall seconds and CPU seconds (user + system).
+ * Runs argv and returns wall seconds and CPU seconds (user + system). The CPU is the whole machine's busy time
+ * while it ran (so run the bench on an otherwise idle machine): counting only the processes it waited for would
+ * miss every process reaped by init instead, such as the git shells of workers that exited before them. Where
+ * /proc/stat is missing, the shell's `times` gives the waited-for processes only.
  */
 function timed(argv, options = {}) {
   const quoted = argv.map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(" ");
   const script = `${options.cpus ? `taskset -c ${options.cpus} ` : ""}${quoted} >/dev/null 2>"$CODEX_BENCH_ERR" || exit $?; times`;
   const errFile = path.join(os.tmpdir(), `codex-bench-err-${process.pid}`);
+  const busyBefore = machineBusySeconds();
   const start = performance.now();
   const result = spawnSync("sh", ["-c", script], { cwd: options.cwd, encoding: "utf8", env: { ...process.env, CODEX_BENCH_ERR: errFile } });
   const seconds = (performance.now() - start) / 1000;
+  const busyAfter = machineBusySeconds();
   const said = result.status !== 0 && existsSync(errFile) ? execFileSync("tail", ["-c", "2000", errFile], { encoding: "utf8" }) : "";
   rmSync(errFile, { force: true });
   if (result.status !== 0) throw new Error(`${argv.join(" ")} exited ${result.status}: ${said}`);
+  if (busyBefore !== undefined && busyAfter !== undefined) return { seconds, cpu: busyAfter - busyBefore };
   // The second line of `times`: children's user and system time, as 0m1.234s.
   const children = result.stdout.trim().split("\n").pop().trim().split(/\s+/);
   const cpu = children.reduce((sum, t) => {
