@@ -1,4 +1,5 @@
 // The environment a subtask's agent runs with: who it is working for, and how to report back.
+import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,13 +9,18 @@ import type { AttemptToken } from "../ops/fence.js";
 
 const workerBin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "codex-worker.js");
 
+/** Shims this process wrote: written once, then only checked for (a person may delete the folder). */
+const written = new Set<string>();
+
 /** A `codex-worker` command on PATH for agents, pointing at this installation. */
 export async function ensureWorkerShim(paths: CodexPaths): Promise<string> {
   const dir = path.join(paths.dir, "bin");
-  await mkdir(dir, { recursive: true });
   const shim = path.join(dir, "codex-worker");
+  if (written.has(shim) && existsSync(shim)) return dir;
+  await mkdir(dir, { recursive: true });
   const body = `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(workerBin)} "$@"\n`;
   await writeFile(shim, body, { mode: 0o755 });
+  written.add(shim);
   return dir;
 }
 

@@ -5,7 +5,8 @@ import { runShellAgent, type AgentOutcome } from "../agents/shell.js";
 import { commitAll, statusCount } from "../git/index.js";
 import { parseDuration } from "../util/duration.js";
 import { markWorktreeClean, prepareWorktree } from "./worktree.js";
-import { loadPlan } from "../plan/load-plan.js";
+import { loadPlan, planFromText, type Plan } from "../plan/load-plan.js";
+import { checkedPlanFromText } from "../plan/plan-cache.js";
 import type { Config } from "../schema/config.js";
 import type { InboxMessage } from "../schema/inbox.js";
 import type { CodexStore } from "../store/codex-store.js";
@@ -37,6 +38,20 @@ export function workBranch(token: Pick<AttemptToken, "task" | "attempt">): strin
  */
 const AGENT_PID_DELAY_MS = 100;
 
+/** The last plan read, by features.json path: a worker runs many attempts of a plan whose text is unchanged. */
+const lastPlans = new Map<string, { text: string; plan: Plan }>();
+
+async function currentPlan(store: CodexStore): Promise<Plan> {
+  const file = store.paths.features;
+  const text = await store.features.readText();
+  if (text === null) return loadPlan(store); // says that the file is missing
+  const last = lastPlans.get(file);
+  if (last?.text === text) return last.plan;
+  const plan = await checkedPlanFromText(store, text, planFromText);
+  lastPlans.set(file, { text, plan });
+  return plan;
+}
+
 /** Runs the attempt; true when its hand-off was written, which also set our worker entry idle. */
 export async function runAttempt(context: AttemptContext): Promise<boolean> {
   const { store, token, log } = context;
@@ -51,7 +66,7 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
 
   let subtask;
   try {
-    subtask = (await loadPlan(store)).byId.get(token.task);
+    subtask = (await currentPlan(store)).byId.get(token.task);
   } catch (error: unknown) {
     return failEarly(`could not read the plan: ${error instanceof Error ? error.message : String(error)}`);
   }
