@@ -1,8 +1,7 @@
 // Opens the .codex/ files of one repository with their schemas, labels and fix hints.
 // The zod schemas are loaded on first need, not at import: a command that only reads progress.json
 // (status on 10,000 tasks) checks it with the precompiled check and never loads zod.
-import { readdirSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdirSync, readdirSync } from "node:fs";
 import path from "node:path";
 import type { Config, ConfigFile } from "../schema/config.js";
 import { emptyProgress } from "../schema/empty-files.js";
@@ -71,7 +70,7 @@ export class CodexStore {
   }
 
   async ensureDirs(): Promise<void> {
-    await mkdir(this.paths.inboxDir, { recursive: true });
+    mkdirSync(this.paths.inboxDir, { recursive: true });
   }
 
   async resolvedConfig(): Promise<Config> {

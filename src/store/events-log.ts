@@ -1,6 +1,8 @@
 // .codex/events.jsonl: append-only audit log. Each event is one write(2) of one line in append mode,
-// so concurrent appenders never interleave within a line and no lock is needed.
-import { appendFile, readFile } from "node:fs/promises";
+// so concurrent appenders never interleave within a line and no lock is needed. Appended synchronously:
+// a line takes microseconds, the three thread-pool round trips of an async append (open, write, close) longer.
+import { appendFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import type { EventLine } from "../schema/events.js";
 import { errnoCode } from "../errors.js";
 
@@ -8,7 +10,7 @@ export type EventInput = Omit<EventLine, "ts"> & { ts?: string };
 
 export async function appendEvent(file: string, event: EventInput): Promise<EventLine> {
   const line: EventLine = { ts: event.ts ?? new Date().toISOString(), ...event };
-  await appendFile(file, `${JSON.stringify(line)}\n`, { encoding: "utf8", flag: "a" });
+  appendFileSync(file, `${JSON.stringify(line)}\n`, { encoding: "utf8", flag: "a" });
   return line;
 }
 

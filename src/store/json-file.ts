@@ -1,6 +1,5 @@
 // A JSON file under .codex/: validated reads, and locked read-modify-write that never loses a person's unlocked save.
 import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { open } from "node:fs/promises";
 import path from "node:path";
 import type { z } from "zod";
 import { CodexError, InvalidFileError, errnoCode } from "../errors.js";
@@ -59,26 +58,10 @@ interface RawSnapshot {
 
 const MAX_ROUNDS = 50;
 
-async function readRaw(file: string): Promise<RawSnapshot> {
-  let handle;
-  try {
-    handle = await open(file, "r");
-  } catch (error) {
-    if (errnoCode(error) === "ENOENT") return { text: null, ino: 0n, size: 0n, mtimeNs: 0n, mode: 0o666 };
-    throw error;
-  }
-  try {
-    const info = await handle.stat({ bigint: true });
-    const text = await handle.readFile("utf8");
-    return { text, ino: info.ino, size: info.size, mtimeNs: info.mtimeNs, mode: Number(info.mode & 0o7777n) };
-  } finally {
-    await handle.close();
-  }
-}
-
 /**
- * The same as readRaw, synchronously: under the lock every thread-pool round trip is time the lock is
- * held, so the locked path reads, writes and fsyncs its temp file without leaving the main thread.
+ * The text of the file with what identifies that version of it, read synchronously: under the lock every
+ * thread-pool round trip is time the lock is held, and outside it the four round trips of an async read (open,
+ * stat, read, close) cost more than the read itself — files are read many times a second during a run.
  */
 function readRawSync(file: string): RawSnapshot {
   let fd: number;
@@ -221,17 +204,17 @@ export class JsonFile<T> {
   }
 
   async exists(): Promise<boolean> {
-    return (await readRaw(this.file)).text !== null;
+    return readRawSync(this.file).text !== null;
   }
 
   /** The validated content, without taking the lock (every write is an atomic replace, so a read is never torn). */
   async read(): Promise<T> {
-    return this.valueOf(await readRaw(this.file));
+    return this.valueOf(readRawSync(this.file));
   }
 
   /** The raw text as it is on disk, or null when missing. */
   async readText(): Promise<string | null> {
-    return (await readRaw(this.file)).text;
+    return readRawSync(this.file).text;
   }
 
   /**
@@ -295,7 +278,7 @@ export class JsonFile<T> {
   async createIfMissing(value: T): Promise<boolean> {
     let created = false;
     await withFileLock(this.file, async () => {
-      const before = await readRaw(this.file);
+      const before = readRawSync(this.file);
       if (before.text !== null) return;
       // Loaded here: the only use of write-file-atomic in the store, and read-only commands never get here.
       const { default: writeFileAtomic } = await import("write-file-atomic");

@@ -1,5 +1,6 @@
 // One attempt of one subtask, start to hand-off: worktree, agent, heartbeats, inbox, commit, report.
-import { appendFile, mkdir } from "node:fs/promises";
+import { mkdirSync } from "node:fs";
+import { appendFile } from "node:fs/promises";
 import path from "node:path";
 import { runShellAgent, type AgentOutcome } from "../agents/shell.js";
 import { commitAll, statusCount } from "../git/index.js";
@@ -90,7 +91,7 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
   const [fence, shimDir] = await Promise.all([
     fenceCheck(store, token, "start"),
     ensureWorkerShim(store.paths),
-    mkdir(path.dirname(notesFile(store.paths, token)), { recursive: true }),
+    mkdirSync(path.dirname(notesFile(store.paths, token)), { recursive: true }),
   ]);
   if (!fence.applied) return false;
   const agentStop = new AbortController();

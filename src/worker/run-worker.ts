@@ -1,6 +1,6 @@
 // codex-worker: registers in progress.json, takes assignments from its task's inbox, runs the agent in its own
 // worktree, heartbeats, and hands the finished attempt (a commit with trailers) to the lead.
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { InvalidFileError } from "../errors.js";
@@ -59,7 +59,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       // with many workers and a large file, re-reading it on every change would cost more than the work.
       const changed = wake.takeChanged();
       // The lead writes the assignment message before progress.json: after a hint, watch progress.json too.
-      if (await assignmentHinted(store, id, changed)) hintUntil = Date.now() + 5000;
+      if (assignmentHinted(store, id, changed)) hintUntil = Date.now() + 5000;
       const hinted = hintUntil > Date.now() && (changed.length === 0 || changed.includes(store.paths.progress) || changed.some((f) => f.startsWith(store.paths.inboxDir)));
       const beatDue = Date.now() - lastBeat >= heartbeatMs;
       let offer: Offer | undefined;
@@ -150,10 +150,15 @@ async function readUnlessInvalid(store: CodexStore): Promise<ProgressFile | unde
 }
 
 /** Whether a changed inbox file holds an unacknowledged assignment for this worker. */
-async function assignmentHinted(store: CodexStore, id: string, changed: string[]): Promise<boolean> {
+function assignmentHinted(store: CodexStore, id: string, changed: string[]): boolean {
   for (const file of changed) {
     if (path.dirname(file) !== store.paths.inboxDir || !file.endsWith(".json")) continue;
-    const text = await readFile(file, "utf8").catch(() => "");
+    let text = "";
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      // gone meanwhile: no hint
+    }
     // A cheap textual test first; the real check is against progress.json.
     if (text.includes(`"worker": "${id}"`) && text.includes('"assignment"')) return true;
   }
