@@ -340,6 +340,31 @@ describe("store: lock holders that die or lose their lock", () => {
     expect(existsSync(`${file}.lock`)).toBe(false);
   }, 60_000);
 
+  it("a lock directory its maker never recorded (killed right after mkdir) is taken over in seconds, not after the stale time", async () => {
+    const staleMs = 10_000;
+    const file = newCounter();
+    // What a holder SIGKILLed between making the lock and recording itself leaves: the directory, and the
+    // record of the lock it held before (the same pid, another directory).
+    const holder = startFixture("store-hold-lock.mjs", [file, staleMs]);
+    await waitFor("the holder to take the lock", () => holder.stdout().includes("locked"), 20_000, 10);
+    holder.child.kill("SIGKILL");
+    await holder.done(10_000);
+    const record = readFileSync(`${file}.lock.owner`, "utf8");
+    rmSync(`${file}.lock`, { recursive: true });
+    mkdirSync(`${file}.lock`);
+    expect(readFileSync(`${file}.lock.owner`, "utf8")).toBe(record);
+    const started = Date.now();
+    await counterFile(file, staleMs).update((draft) => {
+      draft.count += 1;
+    });
+    const waitedMs = Date.now() - started;
+    console.info(`unrecorded lock taken over after ${waitedMs} ms (stale ${staleMs} ms)`);
+    // Not at once (its maker may still be about to record itself), and far from the stale time.
+    expect(waitedMs).toBeGreaterThanOrEqual(1000);
+    expect(waitedMs).toBeLessThan(staleMs / 2);
+    expect(readCounter(file).count).toBe(1);
+  }, 60_000);
+
   it("clearDeadLocks removes the locks of holders that died, and only those", async () => {
     const root = tempDir();
     const store = new CodexStore(root);
