@@ -595,6 +595,8 @@ class Lead {
     const waiting = describeWaiting(plan, progress);
     const exitCode = snapshot.counts.completed === snapshot.total ? ExitCode.ok : snapshot.counts.failed > 0 ? ExitCode.failed : ExitCode.blocked;
     await this.refreshMirror(progress, true);
+    // Live workers of a lead that died are adopted first, so that they are stopped with ours.
+    await markDeadWorkers(this.store);
     await this.stopWorkers(5000);
     await this.clearUpDeadWorkers();
     await this.store.event({ type: "run.finished", by: "lead", data: { exitCode, counts: snapshot.counts } });
@@ -627,6 +629,7 @@ class Lead {
 
   private async interrupt(): Promise<LeadResult> {
     await this.integrating; // a batch whose refs moved must reach progress.json
+    await markDeadWorkers(this.store);
     const stopped = await this.stopWorkers(5000);
     await this.clearUpDeadWorkers();
     await this.updateProgress((progress) => {

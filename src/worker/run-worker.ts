@@ -66,7 +66,8 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       if (beatDue) {
         let progress: ProgressFile;
         try {
-          progress = await heartbeat(store, id, options.leadPid);
+          // The lead we follow now (an adopting lead replaces the one that started us), should we re-register.
+          progress = await heartbeat(store, id, leadPid);
           lastBeat = Date.now();
         } catch (error: unknown) {
           if (!(error instanceof InvalidFileError)) throw error;
