@@ -1,14 +1,36 @@
 // codex-lead run when processes die or freeze: a worker SIGKILLed, a worker SIGSTOPped past its lease
 // (and its late writes fenced off), the lead SIGKILLed and started again.
+import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { agent, isAlive, RunRepo, signal } from "./helpers/run-harness.js";
-import { distDir } from "./helpers/temp.js";
+import { distDir, workerBin } from "./helpers/temp.js";
 
 type IntegrateModule = typeof import("../src/lead/integrate.js");
 
 describe("codex-lead run: crashes and stalls", () => {
+  it("stops, at the end of a run, a live worker of a lead that died, even one that joined after the start", async () => {
+    const repo = await RunRepo.create([{ id: "t", command: agent("run-hold.mjs", "t", "1", "t.txt") }]);
+    const run = repo.start();
+    await run.until("attempt 1 to be working", () => repo.hasMark("t-a1"));
+    // A worker whose lead is gone, appearing after the lead's start (which adopts such workers then): it is
+    // not given work, and it would wait seconds to be adopted before leaving by itself.
+    const gone = spawnSync("true").pid;
+    const orphan = spawn(process.execPath, [workerBin, "--cwd", repo.root, "--lead-pid", String(gone), "--heartbeat", "200ms"], { detached: true, stdio: "ignore" });
+    const orphanId = `w${orphan.pid}`;
+    try {
+      await run.until("the orphan worker to register", () => repo.progress().workers?.[orphanId]);
+      repo.mark("release-t");
+      expect(await run.waitForExit(), run.describe()).toEqual({ code: 0, signal: null });
+      // Adopted and stopped by the lead before it exited: marked exited, and gone well before its own 5 s grace.
+      expect(repo.progress().workers?.[orphanId]?.status).toBe("exited");
+      await run.until("the orphan worker to be gone", () => !isAlive(orphan.pid ?? 0), 2_500);
+    } finally {
+      orphan.kill("SIGKILL");
+    }
+  });
+
   it("reassigns the task of a SIGKILLed worker; attempt 2 completes with one tag", async () => {
     const repo = await RunRepo.create([{ id: "t", command: agent("run-hold.mjs", "t", "1", "t.txt") }]);
     const run = repo.start();
