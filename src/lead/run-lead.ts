@@ -595,8 +595,6 @@ class Lead {
     const waiting = describeWaiting(plan, progress);
     const exitCode = snapshot.counts.completed === snapshot.total ? ExitCode.ok : snapshot.counts.failed > 0 ? ExitCode.failed : ExitCode.blocked;
     await this.refreshMirror(progress, true);
-    // Live workers of a lead that died are adopted first, so that they are stopped with ours.
-    await markDeadWorkers(this.store);
     await this.stopWorkers(5000);
     await this.clearUpDeadWorkers();
     await this.store.event({ type: "run.finished", by: "lead", data: { exitCode, counts: snapshot.counts } });
@@ -616,9 +614,12 @@ class Lead {
     for (const file of this.store.clearDeadLocks()) this.log(`removed the lock a dead process held on ${file}`);
   }
 
-  /** SIGINT/SIGTERM: stop workers cleanly (their work stays on their branches) and put their tasks back. */
-  /** Our children and the workers we adopted from a lead that died. */
+  /** Stops our children and the workers we adopted from a lead that died; returns their ids. */
   private async stopWorkers(graceMs: number): Promise<Set<string>> {
+    // Live workers of a lead that died are adopted first (also one that joined after our start), so that they
+    // are stopped with ours rather than left running. A progress.json a person left invalid must not keep us
+    // from stopping our own children: then only those are stopped.
+    await markDeadWorkers(this.store).catch(() => undefined);
     const progress = await this.store.progress.read().catch(() => undefined);
     const adopted = Object.entries(progress?.workers ?? {}).filter(
       ([id, w]) => !this.pool.children.has(id) && w.status !== "exited" && w.lead_pid === process.pid && w.host === this.host && isProcessAlive(w.pid),
@@ -627,9 +628,9 @@ class Lead {
     return new Set([...this.pool.children.keys(), ...adopted.map(([id]) => id)]);
   }
 
+  /** SIGINT/SIGTERM: stop workers cleanly (their work stays on their branches) and put their tasks back. */
   private async interrupt(): Promise<LeadResult> {
     await this.integrating; // a batch whose refs moved must reach progress.json
-    await markDeadWorkers(this.store);
     const stopped = await this.stopWorkers(5000);
     await this.clearUpDeadWorkers();
     await this.updateProgress((progress) => {

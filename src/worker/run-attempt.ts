@@ -88,11 +88,8 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
   await acked;
   // The lead's assignment already named branch and worktree: a read checks the token before the agent starts
   // (the heartbeats fence every write after), and the ack above tells that we took the assignment.
-  const [fence, shimDir] = await Promise.all([
-    fenceCheck(store, token, "start"),
-    ensureWorkerShim(store.paths),
-    mkdirSync(path.dirname(notesFile(store.paths, token)), { recursive: true }),
-  ]);
+  mkdirSync(path.dirname(notesFile(store.paths, token)), { recursive: true });
+  const [fence, shimDir] = await Promise.all([fenceCheck(store, token, "start"), ensureWorkerShim(store.paths)]);
   if (!fence.applied) return false;
   const agentStop = new AbortController();
   let stopReason: StopReason | undefined;
