@@ -180,6 +180,7 @@ function dropLastBytes(chunks: Buffer[], count: number): void {
 export class GitShellPool {
   private readonly shells: GitShell[] = [];
   private readonly waiting: Job[] = [];
+  private retiring = false;
 
   constructor(private readonly env: Record<string, string>) {}
 
@@ -193,8 +194,10 @@ export class GitShellPool {
     });
   }
 
-  close(): void {
-    for (const shell of this.shells) shell.close();
+  /** Lets every shell finish the commands it was given (waiting ones included), then exit. */
+  retire(): void {
+    this.retiring = true;
+    for (const shell of this.shells) if (!shell.busy) shell.close();
   }
 
   private newShell(): GitShell {
@@ -209,7 +212,7 @@ export class GitShellPool {
       if (index !== -1) this.shells.splice(index, 1);
     }
     const next = this.waiting.shift();
-    if (!next) return;
-    (shell.dead ? this.newShell() : shell).start(next);
+    if (next) (shell.dead ? this.newShell() : shell).start(next);
+    else if (this.retiring && !shell.dead) shell.close();
   }
 }

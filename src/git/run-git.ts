@@ -1,6 +1,6 @@
-// Runs git with an argv array (never a shell), a clean environment and one failure convention (GitError).
-// Started by a few long-lived sh processes (git-shell.ts) rather than by execa or node's spawn: a run starts
-// ~6 git processes per subtask, and each fork of our Node process cost the lead or worker 1-4 ms.
+// Runs git with an argv array (each word quoted, never interpreted by a shell), a clean environment and one
+// failure convention (GitError). Started by a few long-lived sh processes (git-shell.ts) rather than by execa or
+// node's spawn: a run starts ~6 git processes per subtask, and each fork of our Node process cost 1-4 ms.
 import { GitShellPool } from "./git-shell.js";
 import { GitError } from "./git-error.js";
 
@@ -41,20 +41,29 @@ const LOCATION_VARIABLES = new Set([
 
 const STDERR_TAIL_CHARS = 2048;
 
-let baseEnv: Record<string, string> | undefined;
-
-/** The environment of every git call: ours without the location variables, plus fixed settings. Built once. */
-function gitEnv(extra: Record<string, string> | undefined): Record<string, string> {
-  if (!baseEnv) {
-    baseEnv = {};
-    for (const [key, value] of Object.entries(process.env)) {
-      if (value !== undefined && !LOCATION_VARIABLES.has(key)) baseEnv[key] = value;
-    }
-    baseEnv.GIT_TERMINAL_PROMPT = "0";
-    baseEnv.GIT_OPTIONAL_LOCKS = "0";
-    baseEnv.LC_ALL = "C";
+/** The environment of every git call: ours without the location variables, plus fixed settings. */
+function gitEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !LOCATION_VARIABLES.has(key)) env[key] = value;
   }
-  return extra ? { ...baseEnv, ...extra } : baseEnv;
+  env.GIT_TERMINAL_PROMPT = "0";
+  env.GIT_OPTIONAL_LOCKS = "0";
+  env.LC_ALL = "C";
+  return env;
+}
+
+let pool: GitShellPool | undefined;
+
+/**
+ * Sets variables in this process's environment, for every later git call and every child started after it
+ * (e.g. a fallback identity). A shell's environment is fixed when it starts: the shells started so far finish
+ * what they were given and exit, and the next call starts new ones.
+ */
+export function setGitEnvironment(variables: Record<string, string>): void {
+  Object.assign(process.env, variables);
+  pool?.retire();
+  pool = undefined;
 }
 
 export async function runGit(cwd: string, args: string[], options: RunGitOptions = {}): Promise<GitResult> {
@@ -74,11 +83,9 @@ export async function runGit(cwd: string, args: string[], options: RunGitOptions
   return { stdout, stderr, exitCode };
 }
 
-let pool: GitShellPool | undefined;
-
 /** One git command, through the shell pool: stdout and stderr collected whole, final newline stripped. */
 async function runThroughShell(cwd: string, argv: string[], extraEnv: Record<string, string> | undefined, input: string | undefined) {
-  pool ??= new GitShellPool(gitEnv(undefined));
+  pool ??= new GitShellPool(gitEnv());
   const result = await pool.run({ cwd, argv: ["git", ...argv], ...(extraEnv ? { env: extraEnv } : {}), ...(input !== undefined ? { input } : {}) });
   return {
     stdout: stripFinalNewline(result.stdout.toString("utf8")),
