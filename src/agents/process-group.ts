@@ -83,9 +83,10 @@ export async function killProcessGroup(pid: number, options: KillOptions = {}): 
 /**
  * Kills (SIGKILL, whole process group) every process whose working directory is `dir` or inside it:
  * the agents of a worker that died, whatever pid was or was not recorded for them. Linux only (/proc);
- * elsewhere it does nothing. Our own process group is never touched. Returns the groups killed.
+ * elsewhere it does nothing. Our own process group is never touched. Resolves once those groups are gone
+ * (or a few seconds after SIGKILL, for a process stuck in the kernel), with the groups killed.
  */
-export function killProcessesUnder(dir: string): number[] {
+export async function killProcessesUnder(dir: string): Promise<number[]> {
   if (!hasProc) return [];
   const own = procStat(process.pid)?.pgrp;
   const groups = new Set<number>();
@@ -115,5 +116,6 @@ export function killProcessesUnder(dir: string): number[] {
       // Gone already.
     }
   }
+  await Promise.all([...groups].map((group) => waitUntilDead(group, AFTER_SIGKILL_WAIT_MS)));
   return [...groups];
 }

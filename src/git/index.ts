@@ -42,6 +42,6 @@ export {
   type TrailerCommit,
 } from "./commits.js";
 export { mergeOnto, type MergeOutcome } from "./merge.js";
-export { resolveRef, worktreeHead } from "./loose-ref.js";
+export { commonDirOf, resolveRef, worktreeGitDir, worktreeHead } from "./loose-ref.js";
 export { applyRefTransaction, type RefChange } from "./ref-transaction.js";
 export { ensureGitIdentity } from "./identity.js";

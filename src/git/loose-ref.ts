@@ -18,13 +18,22 @@ export async function resolveRef(cwd: string, commonDir: string, ref: string): P
   return headOf(cwd, ref);
 }
 
-/** The git dir of the worktree at `worktree` (a linked worktree's `.git` is a file naming it). */
-function worktreeGitDir(worktree: string): string {
+/** The git dir of the worktree at `worktree` (a linked worktree's `.git` is a file naming it). Throws when unreadable. */
+export function worktreeGitDir(worktree: string): string {
   const dotGit = path.join(worktree, ".git");
   if (statSync(dotGit).isDirectory()) return dotGit;
   const line = readFileSync(dotGit, "utf8").trim();
   if (!line.startsWith("gitdir: ")) throw new Error(`${dotGit} names no gitdir`);
   return path.resolve(worktree, line.slice("gitdir: ".length));
+}
+
+/** The repository's common git dir, from a worktree's git dir (the main worktree's git dir is the common dir). */
+export function commonDirOf(gitDir: string): string {
+  try {
+    return path.resolve(gitDir, readFileSync(path.join(gitDir, "commondir"), "utf8").trim());
+  } catch {
+    return gitDir;
+  }
 }
 
 /**
@@ -36,15 +45,7 @@ export async function worktreeHead(worktree: string): Promise<string> {
     const gitDir = worktreeGitDir(worktree);
     const head = readFileSync(path.join(gitDir, "HEAD"), "utf8").trim();
     if (SHA.test(head)) return head;
-    if (head.startsWith("ref: refs/")) {
-      let common = gitDir;
-      try {
-        common = path.resolve(gitDir, readFileSync(path.join(gitDir, "commondir"), "utf8").trim());
-      } catch {
-        // no commondir file: the main worktree, whose git dir is the common dir
-      }
-      return await resolveRef(worktree, common, head.slice("ref: ".length));
-    }
+    if (head.startsWith("ref: refs/")) return await resolveRef(worktree, commonDirOf(gitDir), head.slice("ref: ".length));
   } catch {
     // not a layout we can read (packed ref, unusual .git): git says
   }

@@ -4,8 +4,8 @@ import { existsSync } from "node:fs";
 import { readFile, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { isProcessAlive, isProcessGroupAlive, killProcessesUnder } from "../agents/shell.js";
-import { commitAll, commitsWithTrailer, createTag, listTags, statusCount, worktreeList, worktreePrune, worktreeRemove } from "../git/index.js";
+import { isProcessAlive, killProcessesUnder } from "../agents/shell.js";
+import { commitAll, commitsWithTrailer, commonDirOf, createTag, listTags, statusCount, worktreeGitDir, worktreeList, worktreePrune, worktreeRemove } from "../git/index.js";
 import { runGit } from "../git/run-git.js";
 import type { Plan } from "../plan/load-plan.js";
 import type { CodexStore } from "../store/codex-store.js";
@@ -93,7 +93,7 @@ export async function markDeadWorkers(store: CodexStore): Promise<{ dead: string
     }
   });
   // Their orphaned agents, if any: after the lock is released (scanning /proc is not for under a lock).
-  for (const id of dead) killProcessesUnder(path.join(store.paths.worktrees, id));
+  for (const id of dead) await killProcessesUnder(path.join(store.paths.worktrees, id));
   return { dead, adopted };
 }
 
@@ -109,7 +109,7 @@ export async function cleanOrphanWorktrees(store: CodexStore, log: (line: string
     if (worker && (worker.host !== host || isProcessAlive(worker.pid))) continue; // a live worker's tree is never touched
     const worktree = path.join(dir, entry);
     // Nothing may still write there while its leftovers are committed and the tree removed.
-    await waitGone(killProcessesUnder(worktree));
+    await killProcessesUnder(worktree);
     try {
       const info = (await worktreeList(store.paths.root)).find((w) => path.resolve(w.path) === path.resolve(worktree));
       if (!info) {
@@ -152,37 +152,23 @@ export async function cleanOrphanWorktrees(store: CodexStore, log: (line: string
   return removed;
 }
 
-/** How long the processes killed in a dead worker's worktree get to vanish before its leftovers are salvaged. */
-const KILLED_WAIT_MS = 3000;
-
-async function waitGone(groups: number[]): Promise<void> {
-  const deadline = Date.now() + KILLED_WAIT_MS;
-  while (groups.some((group) => isProcessGroupAlive(group)) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /**
  * A git killed in the middle of `add`, `commit` or `switch` (with the worker that ran it) leaves its lock files
  * behind — the worktree's index.lock and HEAD.lock, its branch's ref lock — and every later git command there
  * fails. Only called once every process working in that worktree has been killed and is gone.
  */
 async function removeStaleGitLocks(worktree: string): Promise<void> {
-  let gitFile: string;
+  let gitDir: string;
   try {
-    gitFile = await readFile(path.join(worktree, ".git"), "utf8");
+    gitDir = worktreeGitDir(worktree);
   } catch {
     return;
   }
-  const gitDirLine = /^gitdir:\s*(.+)$/m.exec(gitFile)?.[1]?.trim();
-  if (!gitDirLine) return;
-  const gitDir = path.resolve(worktree, gitDirLine);
   await rm(path.join(gitDir, "index.lock"), { force: true });
   await rm(path.join(gitDir, "HEAD.lock"), { force: true });
   // The branch this worktree has checked out is written by nobody else (one worktree per branch).
   const head = await readFile(path.join(gitDir, "HEAD"), "utf8").catch(() => "");
   const branch = /^ref:\s*(refs\/heads\/codex\/work\/\S+)$/m.exec(head)?.[1];
   if (!branch) return;
-  const commonDir = path.resolve(gitDir, (await readFile(path.join(gitDir, "commondir"), "utf8").catch(() => "../..")).trim());
-  await rm(path.join(commonDir, `${branch}.lock`), { force: true });
+  await rm(path.join(commonDirOf(gitDir), `${branch}.lock`), { force: true });
 }

@@ -7,8 +7,8 @@ import { performance } from "node:perf_hooks";
 import { isProcessAlive, killProcessGroup, killProcessesUnder } from "../agents/shell.js";
 import { CodexError, ExitCode, InvalidFileError } from "../errors.js";
 import { ensureBranch, ensureGitIdentity, gitCommonDir, gitRoot, resolveRef } from "../git/index.js";
-import { loadPlan, planFromText, type Plan } from "../plan/load-plan.js";
-import { checkedPlanFromText, rememberCheckedPlan } from "../plan/plan-cache.js";
+import { planOfText, type Plan } from "../plan/load-plan.js";
+import { rememberCheckedPlan } from "../plan/plan-cache.js";
 import { newMessageId, sendMessage } from "../ops/inbox.js";
 import { readyTasks } from "../plan/ready.js";
 import { refreshMirror } from "../report/mirror.js";
@@ -70,7 +70,7 @@ export async function runLead(options: LeadOptions): Promise<LeadResult> {
   const store = new CodexStore(root, { lockStaleMs: config.lockStaleMs, fsync: config.fsync });
   const planText = await store.features.readText();
   // A broken plan at the start is a usage error, not a pause.
-  const plan = planText === null ? await loadPlan(store) : await checkedPlanFromText(store, planText, planFromText);
+  const plan = await planOfText(store, planText);
   startupTrace("plan checked");
   const releaseLock = await acquireLeadLock(store, (error) => options.onEvent?.({ type: "run.note", message: `lead lock: ${error.message}` }));
   const lead = new Lead(store, config, options, plan, planText ?? undefined);
@@ -258,7 +258,7 @@ class Lead {
       const text = await this.store.features.readText();
       // Checking the plan every tick is wasted work while the text is the same.
       if (text !== null && text === this.planText && this.plan) return this.plan;
-      this.plan = text === null ? await loadPlan(this.store) : await checkedPlanFromText(this.store, text, planFromText);
+      this.plan = await planOfText(this.store, text);
       this.planText = text ?? undefined;
       return this.plan;
     } catch (error: unknown) {
@@ -329,7 +329,7 @@ class Lead {
   private async killAgentsOf(workerId: string, worker: WorkerState | undefined): Promise<void> {
     if (worker && worker.host !== this.host) return;
     if (worker?.agent_pid) await killProcessGroup(worker.agent_pid, { graceMs: 0 });
-    killProcessesUnder(path.join(this.store.paths.worktrees, workerId));
+    await killProcessesUnder(path.join(this.store.paths.worktrees, workerId));
   }
 
   /** Starts merging every ready hand-off, unless merges are under way (they look for more before they stop). */

@@ -23,12 +23,20 @@ export async function loadPlan(store: CodexStore): Promise<Plan> {
   return plan;
 }
 
+/**
+ * The plan of features.json's text as the caller already read it (null: the file is missing, which throws as in
+ * loadPlan). A caller that keeps the text can skip this while the text is unchanged.
+ */
+export async function planOfText(store: CodexStore, text: string | null): Promise<Plan> {
+  if (text === null) return loadPlan(store);
+  // A large unchanged plan is not checked again (by content hash): status stays fast on 10,000 subtasks.
+  return checkedPlanFromText(store, text, planFromText);
+}
+
 /** Like loadPlan, but null when features.json does not exist yet (e.g. status before any plan). */
 export async function loadPlanIfPresent(store: CodexStore): Promise<Plan | null> {
   const text = await store.features.readText();
-  if (text === null) return null;
-  // A large unchanged plan is not checked again (by content hash): status stays fast on 10,000 subtasks.
-  return checkedPlanFromText(store, text, planFromText);
+  return text === null ? null : planOfText(store, text);
 }
 
 /** Checks the text of features.json as loadPlan does, e.g. a person's edit before it is saved. */

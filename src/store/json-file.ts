@@ -59,12 +59,15 @@ interface RawSnapshot {
 
 const MAX_ROUNDS = 50;
 
+/** What a read of a missing file gives. */
+const MISSING: RawSnapshot = { text: null, ino: 0n, size: 0n, mtimeNs: 0n, mode: 0o666 };
+
 async function readRaw(file: string): Promise<RawSnapshot> {
   let handle;
   try {
     handle = await open(file, "r");
   } catch (error) {
-    if (errnoCode(error) === "ENOENT") return { text: null, ino: 0n, size: 0n, mtimeNs: 0n, mode: 0o666 };
+    if (errnoCode(error) === "ENOENT") return MISSING;
     throw error;
   }
   try {
@@ -88,7 +91,7 @@ function readRawSync(file: string, maxBytes?: number): RawSnapshot | undefined {
   try {
     fd = openSync(file, "r");
   } catch (error) {
-    if (errnoCode(error) === "ENOENT") return { text: null, ino: 0n, size: 0n, mtimeNs: 0n, mode: 0o666 };
+    if (errnoCode(error) === "ENOENT") return MISSING;
     throw error;
   }
   try {

@@ -6,8 +6,7 @@ import { runShellAgent, type AgentOutcome } from "../agents/shell.js";
 import { commitAll, statusCount } from "../git/index.js";
 import { parseDuration } from "../util/duration.js";
 import { markWorktreeClean, prepareWorktree } from "./worktree.js";
-import { loadPlan, planFromText, type Plan } from "../plan/load-plan.js";
-import { checkedPlanFromText } from "../plan/plan-cache.js";
+import { planOfText, type Plan } from "../plan/load-plan.js";
 import type { Config } from "../schema/config.js";
 import type { InboxMessage } from "../schema/inbox.js";
 import type { CodexStore } from "../store/codex-store.js";
@@ -45,11 +44,10 @@ const lastPlans = new Map<string, { text: string; plan: Plan }>();
 async function currentPlan(store: CodexStore): Promise<Plan> {
   const file = store.paths.features;
   const text = await store.features.readText();
-  if (text === null) return loadPlan(store); // says that the file is missing
   const last = lastPlans.get(file);
-  if (last?.text === text) return last.plan;
-  const plan = await checkedPlanFromText(store, text, planFromText);
-  lastPlans.set(file, { text, plan });
+  if (text !== null && last?.text === text) return last.plan;
+  const plan = await planOfText(store, text);
+  if (text !== null) lastPlans.set(file, { text, plan });
   return plan;
 }
 
