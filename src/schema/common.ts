@@ -26,8 +26,13 @@ export const Command = z
 
 export const Usage = z
   .strictObject({
-    input_tokens: z.number().int().nonnegative().optional(),
-    output_tokens: z.number().int().nonnegative().optional(),
-    credits: z.number().nonnegative().optional(),
+    input_tokens: z.number().int().nonnegative().optional().describe("prompt tokens, cached ones included"),
+    cached_input_tokens: z.number().int().nonnegative().optional().describe("of input_tokens, those served from the model's cache"),
+    output_tokens: z.number().int().nonnegative().optional().describe("completion tokens, reasoning included"),
+    reasoning_tokens: z.number().int().nonnegative().optional().describe("of output_tokens, those spent reasoning"),
+    calls: z.number().int().nonnegative().optional().describe("model calls made (paid or charged as spent)"),
+    credits: z.number().nonnegative().optional().describe("credits charged: ceil(tokens / 1000 × credits_per_1k_tokens)"),
+    cost_usd: z.number().nonnegative().optional().describe("cost in US dollars, where the agent CLI reports one"),
   })
-  .describe("tokens and credits spent on the task");
+  .describe("tokens, calls and credits spent");
+export type Usage = z.infer<typeof Usage>;

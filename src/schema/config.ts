@@ -3,6 +3,38 @@ import { z } from "zod";
 import { parseDuration } from "../util/duration.js";
 import { Command, Duration } from "./common.js";
 
+const CliProfile = z.strictObject({
+  type: z.literal("cli"),
+  command: z.array(z.string()).min(1).describe("argv; {prompt}, {prompt_file} and {worktree} are replaced as whole elements, never through a shell"),
+  env: z.record(z.string(), z.string()).optional().describe("added to the agent's environment"),
+  output: z.enum(["codex", "claude", "gemini", "text"]).optional().describe("how to read its stdout (default text)"),
+  timeout: Duration.optional().describe("wall-clock limit of one run (default: the subtask's timeout)"),
+  kill_grace: Duration.optional().describe("time between SIGINT and SIGKILL of its process group (default 5s)"),
+});
+
+const OpenAIProfile = z.strictObject({
+  type: z.literal("openai"),
+  model: z.string().min(1).optional().describe("model name (default gpt-5.5)"),
+  base_url: z.string().optional().describe("endpoint (default $OPENAI_BASE_URL, else OpenAI)"),
+  api_key_env: z.string().optional().describe("environment variable holding the key (default OPENAI_API_KEY)"),
+  api: z.enum(["responses", "chat", "auto"]).optional().describe("auto: Responses on api.openai.com, Chat Completions elsewhere"),
+  max_turns: z.number().int().min(1).optional().describe("model calls per attempt (default 50)"),
+  timeout: Duration.optional().describe("limit of one model call (default 2m)"),
+  temperature: z.number().min(0).max(2).optional(),
+  reasoning: z.record(z.string(), z.unknown()).optional().describe("passed through as `reasoning` (Responses) / `reasoning_effort` (Chat)"),
+});
+
+const ShellProfile = z.strictObject({
+  type: z.literal("shell"),
+  command: Command.optional().describe("run when the subtask has no command of its own"),
+});
+
+export const AgentProfile = z.discriminatedUnion("type", [CliProfile, OpenAIProfile, ShellProfile]);
+export type AgentProfile = z.infer<typeof AgentProfile>;
+export type CliProfile = z.infer<typeof CliProfile>;
+export type OpenAIProfile = z.infer<typeof OpenAIProfile>;
+export type ShellProfile = z.infer<typeof ShellProfile>;
+
 export const ConfigFile = z.strictObject({
   $schema: z.string().optional(),
   workers: z.number().int().min(1).max(64).optional().describe("how many workers the lead runs at once (default 2)"),
@@ -16,11 +48,25 @@ export const ConfigFile = z.strictObject({
       factor: z.number().min(1).optional().describe("growth per attempt (default 2)"),
     })
     .optional(),
-  agent: z.string().optional().describe('default agent for subtasks: "shell" (default), "cli", "openai"'),
+  agent: z.string().optional().describe('default agent profile for subtasks (default "shell"; built in: codex, claude, gemini, openai)'),
+  agents: z.record(z.string(), AgentProfile).optional().describe("agent profiles by name; one named like a built-in replaces it"),
+  task_budget: z.number().nonnegative().optional().describe("credits a subtask may spend when it sets no `budget` (default: no limit)"),
+  run_budget: z.number().nonnegative().optional().describe("credits one run may spend; when reached no new attempt starts"),
+  credits_per_1k_tokens: z.number().nonnegative().optional().describe("credits per 1000 tokens (default 1)"),
+  credits_per_1k_cached_tokens: z.number().nonnegative().optional().describe("credits per 1000 cached input tokens (default: credits_per_1k_tokens)"),
+  guard: z
+    .strictObject({
+      files: z.boolean().optional().describe("every subtask's `files` is an allowlist"),
+      forbid: z.array(z.string()).optional().describe("globs no subtask may change, e.g. .github/**"),
+    })
+    .optional(),
   task_timeout: Duration.optional().describe("default wall-clock limit of one attempt (default 30m)"),
   integration_branch: z.string().optional().describe('branch the lead merges finished subtasks into (default "codex/integration")'),
   review: z
-    .strictObject({ command: Command.optional().describe("must exit 0 for a subtask to count as completed") })
+    .strictObject({
+      command: Command.optional().describe("must exit 0 for a subtask to count as completed"),
+      agent: z.string().optional().describe("agent profile that reviews each attempt's diff (pass/fail with reasons)"),
+    })
     .optional(),
   lock_stale: Duration.optional().describe("age after which a lock of a dead process is taken over (default 10s)"),
   fsync: z.boolean().optional().describe("fsync every state write for power-loss durability (default true)"),
@@ -34,6 +80,13 @@ export interface Config {
   maxAttempts: number;
   backoff: { initialMs: number; maxMs: number; factor: number };
   agent: string;
+  agents: Record<string, AgentProfile>;
+  taskBudget: number | undefined;
+  runBudget: number | undefined;
+  creditsPer1kTokens: number;
+  creditsPer1kCachedTokens: number;
+  guard: { files: boolean; forbid: string[] };
+  reviewAgent: string | undefined;
   taskTimeoutMs: number;
   integrationBranch: string;
   reviewCommand: string | string[] | undefined;
@@ -54,6 +107,13 @@ export function resolveConfig(file: ConfigFile | undefined): Config {
       factor: c.backoff?.factor ?? 2,
     },
     agent: c.agent ?? "shell",
+    agents: c.agents ?? {},
+    taskBudget: c.task_budget,
+    runBudget: c.run_budget,
+    creditsPer1kTokens: c.credits_per_1k_tokens ?? 1,
+    creditsPer1kCachedTokens: c.credits_per_1k_cached_tokens ?? c.credits_per_1k_tokens ?? 1,
+    guard: { files: c.guard?.files ?? false, forbid: c.guard?.forbid ?? [] },
+    reviewAgent: c.review?.agent,
     taskTimeoutMs: parseDuration(c.task_timeout ?? "30m", "task_timeout"),
     integrationBranch: c.integration_branch ?? "codex/integration",
     reviewCommand: c.review?.command,

@@ -12,10 +12,14 @@ export const Subtask = z.strictObject({
     .optional()
     .describe("acceptance criteria; given to the agent and the reviewer"),
   files: z.array(z.string()).optional().describe("files the subtask is expected to touch"),
-  agent: z.string().optional().describe('agent for this subtask ("shell", "cli", "openai"); default from config'),
+  agent: z.string().optional().describe('agent profile for this subtask: "shell", "codex", "claude", "gemini", "openai" or one from config.json `agents`; default `config.agent`'),
   command: Command.optional().describe("for the shell agent: the command to run in the worktree"),
   timeout: Duration.optional().describe("wall-clock limit of one attempt"),
-  budget: z.number().nonnegative().optional().describe("credit budget of the subtask"),
+  budget: z.number().nonnegative().optional().describe("credits the subtask may spend over all its attempts (default `task_budget` in config)"),
+  effort: z.number().int().min(1).max(5).optional().describe("the planner's effort estimate, 1 (trivial) to 5 (large)"),
+  result_schema: z.record(z.string(), z.unknown()).optional().describe("JSON Schema (draft 2020-12) the reported result must match"),
+  review: z.boolean().optional().describe("false turns the review gate off for this subtask"),
+  files_only: z.boolean().optional().describe("true makes `files` an allowlist: changes elsewhere fail the attempt"),
   status: TaskStatus.optional().describe("mirror of progress.json, refreshed by the lead; editing it has no effect"),
 });
 export type Subtask = z.infer<typeof Subtask>;

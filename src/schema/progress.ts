@@ -9,6 +9,7 @@ export const AttemptRecord = z.strictObject({
   outcome: z.string().describe("how the attempt ended: completed, failed, stalled, exited, cancelled, conflict, …"),
   reason: z.string().optional(),
   at: Timestamp,
+  usage: Usage.optional().describe("what this attempt spent"),
 });
 export type AttemptRecord = z.infer<typeof AttemptRecord>;
 
@@ -18,10 +19,22 @@ export const Handoff = z
     outcome: z.enum(["succeeded", "failed"]),
     commit: z.string().optional().describe("the attempt's commit on its branch (succeeded)"),
     error: z.string().optional().describe("why the attempt failed (failed)"),
+    blocked: z.boolean().optional().describe("the attempt asks for a person (budget exhausted): the task becomes blocked, not retried"),
+    usage: Usage.optional().describe("what the attempt spent (agent and reviewer)"),
+    final_message: z.string().optional().describe("the agent's final message, cut to a few KiB"),
     at: Timestamp,
   })
   .describe("written by the worker when an attempt ends; the lead merges (succeeded) or retries (failed)");
 export type Handoff = z.infer<typeof Handoff>;
+
+export const Review = z.strictObject({
+  attempt: z.number().int().positive(),
+  verdict: z.enum(["pass", "fail"]),
+  reasons: z.array(z.string()).optional(),
+  fixes: z.array(z.string()).optional(),
+  at: Timestamp,
+});
+export type Review = z.infer<typeof Review>;
 
 export const TaskState = z.strictObject({
   status: TaskStatus,
@@ -46,7 +59,9 @@ export const TaskState = z.strictObject({
   handoff: Handoff.optional(),
   commit: z.string().optional(),
   tag: z.string().optional(),
-  usage: Usage.optional(),
+  usage: Usage.optional().describe("spent over all attempts"),
+  final_message: z.string().optional().describe("the last attempt's final message from the agent"),
+  review: Review.optional().describe("the reviewer's verdict on the last reviewed attempt"),
 });
 export type TaskState = z.infer<typeof TaskState>;
 
