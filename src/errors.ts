@@ -7,6 +7,8 @@ export const ExitCode = {
   failed: 3,
   blocked: 4,
   busy: 5,
+  /** The run's credit cap (`run_budget`, `--max-credits`) was reached, or a budget gate found the plan over it. */
+  budget: 6,
   interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
