@@ -1,15 +1,15 @@
 // One attempt of one subtask, start to hand-off: worktree, agent, heartbeats, inbox, commit, report.
-import { mkdirSync } from "node:fs";
-import { appendFile } from "node:fs/promises";
 import path from "node:path";
 import { runShellAgent, type AgentOutcome } from "../agents/shell.js";
 import { commitAll, statusCount } from "../git/index.js";
 import { parseDuration } from "../util/duration.js";
+import { startTimeOf } from "../util/process-identity.js";
 import { markWorktreeClean, prepareWorktree } from "./worktree.js";
 import { planOfText, type Plan } from "../plan/load-plan.js";
 import type { Config } from "../schema/config.js";
 import type { InboxMessage } from "../schema/inbox.js";
 import type { CodexStore } from "../store/codex-store.js";
+import { appendNoFollow } from "../store/safe-path.js";
 import { agentEnv, ensureWorkerShim, notesFile } from "./agent-env.js";
 import { fenceCheck, fencedTaskUpdate, type AttemptToken } from "../ops/fence.js";
 import { sendMessage } from "../ops/inbox.js";
@@ -79,15 +79,22 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
   const worktree = path.join(store.paths.worktrees, token.worker);
   const branch = workBranch(token);
   try {
-    await prepareWorktree(store.paths.root, worktree, branch, base);
+    await prepareWorktree(store.paths, worktree, branch, base);
   } catch (error: unknown) {
     return failEarly(`could not prepare worktree ${worktree}: ${error instanceof Error ? error.message : String(error)}`);
   }
   await acked;
   // The lead's assignment already named branch and worktree: a read checks the token before the agent starts
   // (the heartbeats fence every write after), and the ack above tells that we took the assignment.
-  mkdirSync(path.dirname(notesFile(store.paths, token)), { recursive: true });
-  const [fence, shimDir] = await Promise.all([fenceCheck(store, token, "start"), ensureWorkerShim(store.paths)]);
+  let shimDir: string;
+  try {
+    store.makeDir(path.dirname(notesFile(store.paths, token)));
+    store.assertWritable(notesFile(store.paths, token), "append to");
+    shimDir = await ensureWorkerShim(store.paths);
+  } catch (error: unknown) {
+    return failEarly(error instanceof Error ? error.message : String(error));
+  }
+  const fence = await fenceCheck(store, token, "start");
   if (!fence.applied) return false;
   const agentStop = new AbortController();
   let stopReason: StopReason | undefined;
@@ -141,7 +148,9 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
       timeoutMs: subtask.timeout !== undefined ? parseDuration(subtask.timeout, `${token.task}.timeout`) : context.config.taskTimeoutMs,
       signal: agentStop.signal,
       onSpawn: (pid) => {
-        recordPid = setTimeout(() => void recordAgentPid(store, token, pid).catch(() => undefined), AGENT_PID_DELAY_MS);
+        // Its start time is read now, while the pid surely names our agent: the lead checks both before signalling.
+        const start = startTimeOf(pid) ?? null;
+        recordPid = setTimeout(() => void recordAgentPid(store, token, pid, start).catch(() => undefined), AGENT_PID_DELAY_MS);
       },
     });
   } finally {
@@ -228,10 +237,10 @@ async function handOff(
 }
 
 /** The running agent's process group, for the lead to kill should this worker die. */
-async function recordAgentPid(store: CodexStore, token: AttemptToken, pid: number): Promise<void> {
+async function recordAgentPid(store: CodexStore, token: AttemptToken, pid: number, start: number | null): Promise<void> {
   await store.progress.update((progress) => {
     const me = progress.workers?.[token.worker];
-    if (me && me.task === token.task && me.attempt === token.attempt) me.agent_pid = pid;
+    if (me && me.task === token.task && me.attempt === token.attempt) Object.assign(me, { agent_pid: pid, agent_start: start });
   });
 }
 
@@ -262,6 +271,7 @@ async function readInbox(context: AttemptContext, stopAgent: (reason: StopReason
     }
     notes.push(`[${message.created_at}] ${message.kind} from ${message.from ?? "someone"}: ${message.text ?? ""}\n`);
   }
-  if (notes.length > 0) await appendFile(notesFile(store.paths, token), notes.join(""));
+  if (notes.length > 0) appendNoFollow(store.paths.dir, notesFile(store.paths, token), notes.join(""));
   await ack(store, token, pending.filter((m) => m.kind !== "cancel" || m.attempt === undefined || m.attempt === token.attempt).map((m) => m.id));
 }
+
