@@ -7,3 +7,4 @@ export {
   type AgentFailureReason,
 } from "./shell.js";
 export { killProcessGroup, killProcessesUnder, isProcessAlive, isProcessGroupAlive, type KillOptions } from "./process-group.js";
+export { buildTaskPrompt } from "./prompt.js";
