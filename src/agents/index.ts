@@ -8,4 +8,11 @@ export {
 } from "./shell.js";
 export { killProcessGroup, killProcessesUnder, isProcessAlive, isProcessGroupAlive, type KillOptions } from "./process-group.js";
 export { buildTaskPrompt } from "./prompt.js";
-export { structuredCall, ModelCallError, type StructuredCallOptions, type StructuredCallResult } from "./openai/index.js";
+export {
+  runOpenAIAgent,
+  structuredCall,
+  ModelCallError,
+  usageOfRecord,
+  type StructuredCallOptions,
+  type StructuredCallResult,
+} from "./openai/index.js";
