@@ -98,5 +98,3 @@ export const ProgressFile = z.strictObject({
   run: RunState.optional(),
 });
 export type ProgressFile = z.infer<typeof ProgressFile>;
-
-export { emptyProgress } from "./empty-files.js";
