@@ -106,6 +106,15 @@ describe("codex-lead metrics", () => {
     expect(result.stdout).toContain("Review: 3 passed, 1 failed (pass rate 75%)\n");
   });
 
+  it("report ends with a short metrics section", () => {
+    const result = runLead(repo, ["report"]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(
+      "### Metrics\n\n- Throughput: 30 subtasks per hour\n- Attempts per subtask: mean 1.4, max 2; retries: 1 failed, 1 stalled\n- Credits: 127 in all, mean 24 per subtask\n",
+    );
+    expect(result.stdout).toContain("- Review pass rate: 75%\n");
+  });
+
   it("refuses a --since that is not a time, with exit 2", () => {
     const result = runLead(repo, ["metrics", "--since", "soon"]);
     expect(result.status).toBe(2);
