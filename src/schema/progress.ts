@@ -106,5 +106,3 @@ export const ProgressFile = z.strictObject({
   planner: PlannerState.optional().describe("usage of `codex-lead plan`, written by the planner"),
 });
 export type ProgressFile = z.infer<typeof ProgressFile>;
-
-export { emptyProgress } from "./empty-files.js";
