@@ -2,7 +2,7 @@
 // Run after `npm run build` with: node bench/store-throughput.js [--tasks 100] [--tx 4800] [--writers 1,4,16] [--rounds 3] [--quick]
 // `--status-only` skips the throughput rows; `--keep` keeps the temp repositories.
 // `--race <saves>` instead measures how often a person's unlocked save (every 30-60 ms) is lost to the residual race.
-// It starts its own writer processes (this same script with --child) and prints a table; figures go to bench/README-store.md.
+// It starts its own writer processes (this same script with --child) and prints a table; figures and the machine go to docs/benchmarks.md.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
