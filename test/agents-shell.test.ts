@@ -84,10 +84,10 @@ describe("agents: the shell kind and profiles", () => {
     expect(counted.status).toBe("completed");
     expect(counted.attempt).toBe(2);
     expect(counted.result).toEqual({ count: 3 });
-    expect(counted.attempts?.[0]?.reason).toBe("the result does not match the subtask's result_schema: /count: must be integer");
+    expect(counted.attempts?.[0]?.reason).toBe("the result does not match the subtask's result_schema: /count must be integer");
     const feedback = repo.inbox("counted").messages.filter((m) => m.kind === "feedback");
     expect(feedback.map((m) => [m.from, m.text, Boolean(m.acked_at)])).toEqual([
-      ["result check", "the result does not match the subtask's result_schema: /count: must be integer", true],
+      ["result check", "the result does not match the subtask's result_schema: /count must be integer", true],
     ]);
 
     const silent = repo.task("silent");

@@ -11,4 +11,5 @@ export * from "./contract.js";
 export { runAgent } from "./run-agent.js";
 export { runShellAgentAsAgent } from "./shell-agent.js";
 export { resolveProfile, knownProfileNames, profileNameOf, BUILT_IN_PROFILES, type ResolvedProfile } from "./profiles.js";
-export { checkResult, type ResultCheck } from "./result-schema.js";
+export { buildTaskPrompt } from "./prompt.js";
+export { structuredCall, ModelCallError, type StructuredCallOptions, type StructuredCallResult } from "./openai/index.js";

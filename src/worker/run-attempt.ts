@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { addUsage, type AgentInput, type AgentResult } from "../agents/contract.js";
 import { profileNameOf, resolveProfile } from "../agents/profiles.js";
-import { checkResult } from "../agents/result-schema.js";
+import { schemaProblems } from "../agents/openai/schema-check.js";
 import { runAgent } from "../agents/run-agent.js";
 import { runShellAgent } from "../agents/shell.js";
 import { commitAll, statusCount } from "../git/index.js";
@@ -259,10 +259,12 @@ async function checkedResult(context: AttemptContext, schema: Record<string, unk
   if (result === undefined) {
     return "no result reported: the subtask has a result_schema; record the result with `codex-worker result '<json>'`";
   }
-  const check = checkResult(schema, result);
-  if (check.ok) return undefined;
-  const what = check.badSchema ? "the result could not be checked" : "the result does not match the subtask's result_schema";
-  return `${what}: ${check.errors.join("; ")}`;
+  try {
+    const problems = schemaProblems(schema, result);
+    return problems === undefined ? undefined : `the result does not match the subtask's result_schema: ${problems}`;
+  } catch (error: unknown) {
+    return `the result could not be checked: result_schema is not a valid JSON Schema: ${error instanceof Error ? error.message : String(error)}`;
+  }
 }
 
 /** Work that is not handed off is committed on the attempt's branch, so nothing is lost. */

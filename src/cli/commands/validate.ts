@@ -4,7 +4,7 @@ import { CodexError, ExitCode, InvalidFileError, PlanError } from "../../errors.
 import { waves } from "../../plan/graph.js";
 import { loadPlan, type Plan } from "../../plan/load-plan.js";
 import { profileProblems } from "../../agents/profiles.js";
-import { schemaProblem } from "../../agents/result-schema.js";
+import { schemaProblems } from "../../agents/openai/schema-check.js";
 import type { CodexStore } from "../../store/codex-store.js";
 import type { CliContext } from "../context.js";
 
@@ -38,8 +38,13 @@ export async function validateRepo(store: CodexStore): Promise<{ plan: Plan; wav
     }
   }
   for (const task of plan?.tasks ?? []) {
-    const problem = task.result_schema === undefined ? undefined : schemaProblem(task.result_schema);
-    if (problem !== undefined) add("features", `${store.features.label}: subtask ${JSON.stringify(task.id)}: result_schema is not a valid JSON Schema: ${problem}`);
+    if (task.result_schema === undefined) continue;
+    try {
+      schemaProblems(task.result_schema, null); // compiles the schema; only a bad schema throws
+    } catch (error: unknown) {
+      const problem = error instanceof Error ? error.message : String(error);
+      add("features", `${store.features.label}: subtask ${JSON.stringify(task.id)}: result_schema is not a valid JSON Schema: ${problem}`);
+    }
   }
   if (problems.size > 0 || plan === undefined) {
     const lines = [...problems.values()].flat();
