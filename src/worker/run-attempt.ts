@@ -21,6 +21,7 @@ import { ack, readInbox, takeMessages, type StopReason } from "./attempt-inbox.j
 import { fenceCheck, fencedTaskUpdate, type AttemptToken } from "../ops/fence.js";
 import { reportTaskProgress } from "../ops/agent-reports.js";
 import { sendMessage } from "../ops/inbox.js";
+import { guardFeedback, refusedChanges } from "../guard/check-changes.js";
 
 export interface AttemptContext {
   store: CodexStore;
@@ -210,6 +211,12 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
     await keep("result rejected");
     await sendMessage(store, token.task, { kind: "feedback", from: "result check", text: resultProblem }).catch(() => undefined);
     return handOff(context, { outcome: "failed", error: resultProblem, ...spent });
+  }
+  const refused = await refusedChanges(worktree, base, subtask, context.config).catch((error: unknown) => `could not list the changed files: ${error instanceof Error ? error.message : String(error)}`);
+  if (refused) {
+    await keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (refused by the file guard)`);
+    await sendMessage(store, token.task, { kind: "feedback", from: "guard", text: guardFeedback(refused) });
+    return handOff(context, { outcome: "failed", error: `file guard: ${refused}` });
   }
   if (context.config.reviewCommand) {
     const review = await runShellAgent({
