@@ -19,6 +19,7 @@ import { registerChanges } from "./commands/changes.js";
 import { registerRollback } from "./commands/rollback.js";
 import { registerGc } from "./commands/gc.js";
 import { registerJobs } from "./commands/jobs.js";
+import { registerMetrics } from "./commands/metrics.js";
 import { runMain } from "./run-main.js";
 
 function packageVersion(): string {
@@ -57,6 +58,7 @@ export function buildLeadProgram(ctx: CliContext): Command {
   registerRollback(program, ctx);
   registerGc(program, ctx);
   registerJobs(program, ctx);
+  registerMetrics(program, ctx);
   return program;
 }
 

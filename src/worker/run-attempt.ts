@@ -13,6 +13,7 @@ import type { CodexStore } from "../store/codex-store.js";
 import { agentEnv, ensureWorkerShim, notesFile } from "./agent-env.js";
 import { fenceCheck, fencedTaskUpdate, type AttemptToken } from "../ops/fence.js";
 import { sendMessage } from "../ops/inbox.js";
+import { guardFeedback, refusedChanges } from "../guard/check-changes.js";
 
 export interface AttemptContext {
   store: CodexStore;
@@ -160,6 +161,12 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
       return false;
     }
     return handOff(context, { outcome: "failed", error: outcome.message });
+  }
+  const refused = await refusedChanges(worktree, base, subtask, context.config).catch((error: unknown) => `could not list the changed files: ${error instanceof Error ? error.message : String(error)}`);
+  if (refused) {
+    await keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (refused by the file guard)`);
+    await sendMessage(store, token.task, { kind: "feedback", from: "guard", text: guardFeedback(refused) });
+    return handOff(context, { outcome: "failed", error: `file guard: ${refused}` });
   }
   if (context.config.reviewCommand) {
     const review = await runShellAgent({
