@@ -87,7 +87,7 @@ describe("jobs run: the CSV is checked whole before any row becomes a subtask", 
     write(root, "schema.json", '{"type":"object","properties":{"n":{"type":"integr"}}}');
     const result = lead(root, ["jobs", "run", "--csv", "in.csv", "--instruction", "{title}", "--output", "out.csv", "--output-schema", "schema.json"]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("--output-schema schema.json: not a valid JSON Schema: /properties/n/type: must be equal to one of the allowed values");
+    expect(result.stderr).toContain("--output-schema schema.json: not a valid JSON Schema: /properties/n/type must be equal to one of the allowed values");
     expect(existsSync(path.join(root, ".codex", "jobs"))).toBe(false);
   });
 });

@@ -204,6 +204,6 @@ function setRunDefaults(feature: Feature, job: JobFile): void {
   if (job.agent !== null) feature.agent = job.agent;
   else delete feature.agent;
   feature.timeout = job.max_runtime;
-  if (job.output_schema !== null) feature.result_schema = job.output_schema;
-  else delete feature.result_schema;
+  // Without --output-schema, the empty schema: any result passes, but a row whose agent reports none fails.
+  feature.result_schema = job.output_schema ?? {};
 }

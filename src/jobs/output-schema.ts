@@ -1,8 +1,7 @@
 // --output-schema: a JSON Schema (draft 2020-12) file, compiled up front so a broken schema is refused before
 // any row is added; and which of its properties become their own output columns.
 import { readFileSync } from "node:fs";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
+import { schemaProblems } from "../agents/openai/schema-check.js";
 import { CodexError, ExitCode, errnoCode } from "../errors.js";
 import { parseJsonText } from "../util/json-text.js";
 
@@ -14,16 +13,6 @@ function schemaError(file: string, message: string, details: string[] = []): Cod
     hint: "Give a JSON Schema (draft 2020-12) describing one row's result, e.g. {\"type\":\"object\",\"properties\":{\"score\":{\"type\":\"integer\"}}}.",
     exitCode: ExitCode.usage,
   });
-}
-
-/** A checker with the settings every user-given schema gets: all errors, formats, no strict mode (it refuses valid schemas). */
-export function newAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: true, strict: false });
-  // ajv-formats is CommonJS; under NodeNext its default export is the module object.
-  const module = addFormats as unknown as { default?: (ajv: Ajv2020) => unknown };
-  const add = module.default ?? (addFormats as unknown as (ajv: Ajv2020) => unknown);
-  add(ajv);
-  return ajv;
 }
 
 /** Reads and compiles the schema; throws (exit 2) with ajv's own words when the file is not a usable schema. */
@@ -42,16 +31,18 @@ export function loadOutputSchema(file: string, shownAs: string = file): JsonSche
   return schema as JsonSchema;
 }
 
+/** Compiles the schema with the checker the worker uses on results; ajv's complaints become the error's lines. */
 export function checkSchema(schema: JsonSchema, shownAs: string): void {
-  const ajv = newAjv();
-  if (!ajv.validateSchema(schema)) {
-    const errors = (ajv.errors ?? []).map((e) => `${e.instancePath || "(top level)"}: ${e.message ?? "invalid"}`);
-    throw schemaError(shownAs, `not a valid JSON Schema: ${errors[0] ?? "invalid"}`, errors.slice(1));
-  }
   try {
-    ajv.compile(schema);
+    schemaProblems(schema, null);
   } catch (error: unknown) {
-    throw schemaError(shownAs, `cannot be compiled: ${error instanceof Error ? error.message : String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    // "schema is invalid: data/type must be …, data/type must be array": one problem per line, as JSON pointers.
+    const problems = message
+      .replace(/^schema is invalid: /, "")
+      .split(/, (?=data[/.[])/)
+      .map((problem) => problem.replace(/^data(?=[/.[]|\s)/, "").replace(/^\s/, "(top level) "));
+    throw schemaError(shownAs, `not a valid JSON Schema: ${problems[0] ?? message}`, problems.slice(1));
   }
 }
 
