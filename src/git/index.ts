@@ -35,6 +35,7 @@ export {
   readTrailers,
   commitsWithTrailer,
   withTrailers,
+  subjectLine,
   type Trailers,
   type Author,
   type CommitAllOptions,

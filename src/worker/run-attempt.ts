@@ -3,16 +3,18 @@ import { mkdirSync } from "node:fs";
 import { appendFile } from "node:fs/promises";
 import path from "node:path";
 import { runShellAgent, type AgentOutcome } from "../agents/shell.js";
-import { commitAll, statusCount } from "../git/index.js";
+import { commitAll, subjectLine } from "../git/index.js";
 import { parseDuration } from "../util/duration.js";
-import { markWorktreeClean, prepareWorktree } from "./worktree.js";
+import { commitSubmodules, markWorktreeClean, prepareWorktree, saveLeftovers } from "./worktree.js";
 import { planOfText, type Plan } from "../plan/load-plan.js";
+import type { PlanTask } from "../plan/plan.js";
 import type { Config } from "../schema/config.js";
 import type { InboxMessage } from "../schema/inbox.js";
 import type { CodexStore } from "../store/codex-store.js";
 import { agentEnv, ensureWorkerShim, notesFile } from "./agent-env.js";
 import { fenceCheck, fencedTaskUpdate, type AttemptToken } from "../ops/fence.js";
 import { sendMessage } from "../ops/inbox.js";
+import { redactSecrets } from "../util/redact.js";
 
 export interface AttemptContext {
   store: CodexStore;
@@ -78,17 +80,6 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
 
   const worktree = path.join(store.paths.worktrees, token.worker);
   const branch = workBranch(token);
-  try {
-    await prepareWorktree(store.paths.root, worktree, branch, base);
-  } catch (error: unknown) {
-    return failEarly(`could not prepare worktree ${worktree}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  await acked;
-  // The lead's assignment already named branch and worktree: a read checks the token before the agent starts
-  // (the heartbeats fence every write after), and the ack above tells that we took the assignment.
-  mkdirSync(path.dirname(notesFile(store.paths, token)), { recursive: true });
-  const [fence, shimDir] = await Promise.all([fenceCheck(store, token, "start"), ensureWorkerShim(store.paths)]);
-  if (!fence.applied) return false;
   const agentStop = new AbortController();
   let stopReason: StopReason | undefined;
   const stopAgent = (reason: StopReason) => {
@@ -98,13 +89,116 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
   const onOuterStop = () => stopAgent("stopping");
   context.stop.addEventListener("abort", onOuterStop);
   if (context.stop.aborted) stopAgent("stopping");
+  // The lease is renewed from here to the hand-off: a slow checkout or a slow commit hook is not a stall.
+  const heartbeats = startHeartbeats(context, stopAgent);
+  let ended: { handedOff: boolean } | { result: HandOffResult };
+  try {
+    ended = await attemptInWorktree(context, { subtask, worktree, branch, base, acked, agentStop, stopAgent, stopReason: () => stopReason });
+  } finally {
+    context.stop.removeEventListener("abort", onOuterStop);
+    await heartbeats.stop();
+  }
+  if ("handedOff" in ended) return ended.handedOff;
+  await acked;
+  return handOff(context, ended.result);
+}
 
-  // Heartbeats renew the lease and double as a fence check; the inbox is read on the same beat.
+type HandOffResult = { outcome: "succeeded"; commit: string } | { outcome: "failed"; error: string };
+
+interface AttemptParts {
+  subtask: PlanTask;
+  worktree: string;
+  branch: string;
+  base: string;
+  acked: Promise<void>;
+  agentStop: AbortController;
+  stopAgent: (reason: StopReason) => void;
+  stopReason: () => StopReason | undefined;
+}
+
+/** Worktree, agent, review and commit, while the heartbeats run; what to hand off (or that nothing is to be). */
+async function attemptInWorktree(context: AttemptContext, parts: AttemptParts): Promise<{ handedOff: boolean } | { result: HandOffResult }> {
+  const { store, token, log } = context;
+  const { subtask, worktree, branch, agentStop, stopAgent } = parts;
+  try {
+    await prepareWorktree(store.paths.root, worktree, branch, parts.base, token.worker);
+  } catch (error: unknown) {
+    return { result: { outcome: "failed", error: `could not prepare worktree ${worktree}: ${messageOf(error)}` } };
+  }
+  await parts.acked;
+  // The lead's assignment already named branch and worktree: a read checks the token before the agent starts
+  // (the heartbeats fence every write after), and the ack above tells that we took the assignment.
+  mkdirSync(path.dirname(notesFile(store.paths, token)), { recursive: true });
+  const [fence, shimDir] = await Promise.all([fenceCheck(store, token, "start"), ensureWorkerShim(store.paths)]);
+  if (!fence.applied) return { handedOff: false };
+
+  let outcome: AgentOutcome;
+  let recordPid: NodeJS.Timeout | undefined;
+  try {
+    await readInbox(context, stopAgent);
+    outcome = await runShellAgent({
+      command: subtask.command ?? "",
+      cwd: worktree,
+      env: agentEnv(store.paths, token, worktree, shimDir),
+      timeoutMs: subtask.timeout !== undefined ? parseDuration(subtask.timeout, `${token.task}.timeout`) : context.config.taskTimeoutMs,
+      signal: agentStop.signal,
+      onSpawn: (pid) => {
+        recordPid = setTimeout(() => void recordAgentPid(store, token, pid).catch(() => undefined), AGENT_PID_DELAY_MS);
+      },
+    });
+  } finally {
+    clearTimeout(recordPid);
+  }
+
+  const trailers = { Task: token.task, Attempt: String(token.attempt), Worker: token.worker };
+  if (!outcome.ok) {
+    const stopReason = parts.stopReason();
+    await keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (${stopReason ?? outcome.reason})`);
+    if (stopReason) {
+      log(`attempt ${token.attempt} of ${token.task} stopped: ${stopReason}`);
+      return { handedOff: false };
+    }
+    return { result: { outcome: "failed", error: outcome.message } };
+  }
+  if (context.config.reviewCommand) {
+    const review = await runShellAgent({
+      command: context.config.reviewCommand,
+      cwd: worktree,
+      env: agentEnv(store.paths, token, worktree, shimDir),
+      timeoutMs: context.config.taskTimeoutMs,
+      signal: agentStop.signal,
+    });
+    if (!review.ok) {
+      await keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (review failed)`);
+      await sendMessage(store, token.task, { kind: "feedback", from: "review", text: `review failed: ${review.message}` });
+      return { result: { outcome: "failed", error: `review gate failed: ${review.message}` } };
+    }
+  }
+  try {
+    await commitSubmodules(worktree, `${token.task}: submodule changes of attempt ${token.attempt}`, trailers);
+    const commit = await commitAll(worktree, { message: subjectLine(`${token.task}: ${subtask.name}`), trailers, allowEmpty: true });
+    markWorktreeClean(worktree);
+    return { result: { outcome: "succeeded", commit } };
+  } catch (error: unknown) {
+    // The work must outlive the failed commit (a hook, a signing key, a clean filter): saved on the branch, or
+    // left in the worktree, which is then not reused. The reason names git's own words.
+    const kept = await keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (its commit failed)`);
+    return { result: { outcome: "failed", error: `commit failed: ${messageOf(error)}; ${kept}` } };
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Renews the lease and reads the inbox every heartbeat until stopped; stop() resolves once the last beat is done. */
+function startHeartbeats(context: AttemptContext, stopAgent: (reason: StopReason) => void): { stop(): Promise<void> } {
+  const { store, token, log } = context;
   let beating = true;
   let wakeBeats: (() => void) | undefined;
   const beats = (async () => {
     while (beating) {
-      // Woken early when the agent ends, so the hand-off never waits out a heartbeat interval.
+      // Woken early when the attempt ends, so the hand-off never waits out a heartbeat interval.
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, context.heartbeatMs);
         wakeBeats = () => {
@@ -125,83 +219,37 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
         if (!fence.applied) stopAgent("withdrawn");
         await readInbox(context, stopAgent);
       } catch (error: unknown) {
-        log(`heartbeat: ${error instanceof Error ? error.message : String(error)}`);
+        log(`heartbeat: ${messageOf(error)}`);
       }
     }
   })();
-
-  let outcome: AgentOutcome;
-  let recordPid: NodeJS.Timeout | undefined;
-  try {
-    await readInbox(context, stopAgent);
-    outcome = await runShellAgent({
-      command: subtask.command,
-      cwd: worktree,
-      env: agentEnv(store.paths, token, worktree, shimDir),
-      timeoutMs: subtask.timeout !== undefined ? parseDuration(subtask.timeout, `${token.task}.timeout`) : context.config.taskTimeoutMs,
-      signal: agentStop.signal,
-      onSpawn: (pid) => {
-        recordPid = setTimeout(() => void recordAgentPid(store, token, pid).catch(() => undefined), AGENT_PID_DELAY_MS);
-      },
-    });
-  } finally {
-    clearTimeout(recordPid);
-    beating = false;
-    wakeBeats?.();
-    context.stop.removeEventListener("abort", onOuterStop);
-    await beats;
-  }
-
-  const trailers = { Task: token.task, Attempt: String(token.attempt), Worker: token.worker };
-  if (!outcome.ok) {
-    await keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (${stopReason ?? outcome.reason})`);
-    if (stopReason) {
-      log(`attempt ${token.attempt} of ${token.task} stopped: ${stopReason}`);
-      return false;
-    }
-    return handOff(context, { outcome: "failed", error: outcome.message });
-  }
-  if (context.config.reviewCommand) {
-    const review = await runShellAgent({
-      command: context.config.reviewCommand,
-      cwd: worktree,
-      env: agentEnv(store.paths, token, worktree, shimDir),
-      timeoutMs: context.config.taskTimeoutMs,
-      signal: agentStop.signal,
-    });
-    if (!review.ok) {
-      await keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (review failed)`);
-      await sendMessage(store, token.task, { kind: "feedback", from: "review", text: `review failed: ${review.message}` });
-      return handOff(context, { outcome: "failed", error: `review gate failed: ${review.message}` });
-    }
-  }
-  let commit: string;
-  try {
-    commit = await commitAll(worktree, { message: `${token.task}: ${subtask.name}`, trailers, allowEmpty: true });
-    markWorktreeClean(worktree);
-  } catch (error: unknown) {
-    return handOff(context, { outcome: "failed", error: `commit failed: ${error instanceof Error ? error.message : String(error)}` });
-  }
-  return handOff(context, { outcome: "succeeded", commit });
+  return {
+    stop: async () => {
+      beating = false;
+      wakeBeats?.();
+      await beats;
+    },
+  };
 }
 
-/** Work that is not handed off is committed on the attempt's branch, so nothing is lost. */
-async function keepWork(context: AttemptContext, worktree: string, trailers: Record<string, string>, message: string): Promise<void> {
+/** Work that is not handed off is committed on the attempt's branch, so nothing is lost; says where it is. */
+async function keepWork(context: AttemptContext, worktree: string, trailers: Record<string, string>, message: string): Promise<string> {
+  const branch = workBranch({ task: trailers["Task"] ?? "", attempt: Number(trailers["Attempt"]) });
   try {
-    const { uncommitted } = await statusCount(worktree);
-    if (uncommitted > 0) await commitAll(worktree, { message, trailers: { ...trailers, "Codex-WIP": "true" }, allowEmpty: false });
+    const commit = await saveLeftovers(worktree, message, trailers);
     markWorktreeClean(worktree);
+    return commit === undefined ? "nothing was left uncommitted" : `the work is kept on branch ${branch} (commit ${commit.slice(0, 12)})`;
   } catch (error: unknown) {
-    context.log(`could not commit leftover work in ${worktree}: ${error instanceof Error ? error.message : String(error)}`);
+    const why = messageOf(error);
+    context.log(`could not commit leftover work in ${worktree}: ${why}`);
+    return `the work could not be saved either (${why}) and is left in ${worktree}, which is not reused`;
   }
 }
 
 /** True when the hand-off was written (it sets our worker entry idle in the same write). */
-async function handOff(
-  context: AttemptContext,
-  result: { outcome: "succeeded"; commit: string } | { outcome: "failed"; error: string },
-): Promise<boolean> {
+async function handOff(context: AttemptContext, result: HandOffResult): Promise<boolean> {
   const { store, token } = context;
+  if (result.outcome === "failed") result = { ...result, error: redactSecrets(result.error) };
   const fence = await fencedTaskUpdate(store, token, `hand-off (${result.outcome})`, (task, progress) => {
     const now = new Date().toISOString();
     // Free for the next assignment in the same write: the lead need not wait for another round trip.
