@@ -7,3 +7,5 @@ export {
   type AgentFailureReason,
 } from "./shell.js";
 export { killProcessGroup, killProcessesUnder, isProcessAlive, isProcessGroupAlive, type KillOptions } from "./process-group.js";
+export { buildTaskPrompt } from "./prompt.js";
+export { structuredCall, ModelCallError, type StructuredCallOptions, type StructuredCallResult } from "./openai/index.js";
