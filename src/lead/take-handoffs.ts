@@ -3,6 +3,7 @@
 import { sendMessage } from "../ops/inbox.js";
 import type { TaskState } from "../schema/progress.js";
 import { endAttempt } from "./end-attempt.js";
+import { guardHandoffs, type SucceededHandoff } from "./guard-handoffs.js";
 import { integrateBatch, type IntegrateResult } from "./integrate.js";
 import { handedOffNow, type LeadContext } from "./lead-context.js";
 import { markCompleted, type Completion, type CompletionMarks } from "./progress-changes.js";
@@ -32,15 +33,16 @@ async function integrateReady(ctx: LeadContext): Promise<void> {
 
 /** Failed attempts end one by one; succeeded ones are merged and tagged in one ref transaction and recorded in one write. */
 async function takeHandoffs(ctx: LeadContext, ready: [string, TaskState][]): Promise<void> {
-  const succeeded: { task: string; attempt: number; commit: string; worker: string | undefined }[] = [];
+  const handedOff: SucceededHandoff[] = [];
   for (const [id, task] of ready) {
     const handoff = task.handoff;
     const attempt = task.attempt ?? 0;
     const worker = task.assignee ?? undefined;
     if (!handoff) continue;
     if (handoff.outcome === "failed" || !handoff.commit) await endAttempt(ctx, id, attempt, worker, "failed", handoff.error ?? "the agent failed");
-    else succeeded.push({ task: id, attempt, commit: handoff.commit, worker });
+    else handedOff.push({ task: id, attempt, commit: handoff.commit, worker, base: task.base });
   }
+  const succeeded = await guardHandoffs(ctx, handedOff);
   if (succeeded.length === 0) return;
   const head = await ctx.integrationHead();
   const results = await integrateBatch({ root: ctx.store.paths.root, integrationBranch: ctx.config.integrationBranch, handoffs: succeeded, head });

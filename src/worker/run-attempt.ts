@@ -1,19 +1,27 @@
 // One attempt of one subtask, start to hand-off: worktree, agent, heartbeats, inbox, commit, report.
 import { mkdirSync } from "node:fs";
-import { appendFile } from "node:fs/promises";
 import path from "node:path";
-import { runShellAgent, type AgentOutcome } from "../agents/shell.js";
+import { addUsage, type AgentInput, type AgentResult } from "../agents/contract.js";
+import { profileNameOf, resolveProfile } from "../agents/profiles.js";
+import { schemaProblems } from "../agents/openai/schema-check.js";
+import { runAgent } from "../agents/run-agent.js";
+import { runShellAgent } from "../agents/shell.js";
 import { commitAll, subjectLine } from "../git/index.js";
 import { parseDuration } from "../util/duration.js";
 import { commitSubmodules, markWorktreeClean, prepareWorktree, saveLeftovers } from "./worktree.js";
 import { planOfText, type Plan } from "../plan/load-plan.js";
-import type { PlanTask } from "../plan/plan.js";
 import type { Config } from "../schema/config.js";
 import type { InboxMessage } from "../schema/inbox.js";
+import type { Handoff } from "../schema/progress.js";
+import type { Usage } from "../schema/common.js";
 import type { CodexStore } from "../store/codex-store.js";
 import { agentEnv, ensureWorkerShim, notesFile } from "./agent-env.js";
+import { agentTask, attemptBudget, attemptFiles, attemptHistory, budgetExhaustedReason, cutFinalMessage } from "./agent-input.js";
+import { ack, readInbox, takeMessages, type StopReason } from "./attempt-inbox.js";
 import { fenceCheck, fencedTaskUpdate, type AttemptToken } from "../ops/fence.js";
+import { reportTaskProgress } from "../ops/agent-reports.js";
 import { sendMessage } from "../ops/inbox.js";
+import { guardFeedback, refusedChanges } from "../guard/check-changes.js";
 import { redactSecrets } from "../util/redact.js";
 
 export interface AttemptContext {
@@ -27,8 +35,6 @@ export interface AttemptContext {
   stop: AbortSignal;
   log: (line: string) => void;
 }
-
-type StopReason = "cancelled" | "withdrawn" | "stopping";
 
 export function workBranch(token: Pick<AttemptToken, "task" | "attempt">): string {
   return `codex/work/${token.task}/a${token.attempt}`;
@@ -72,14 +78,18 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
     return failEarly(`could not read the plan: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (!subtask) return failEarly(`subtask ${token.task} is no longer in features.json`);
-  const agent = subtask.agent ?? context.config.agent;
-  if (agent !== "shell") return failEarly(`agent "${agent}" is not available in this version; use "shell"`);
-  if (!subtask.command) return failEarly(`subtask ${token.task} has no "command" for the shell agent`);
+  const profile = resolveProfile(profileNameOf(subtask, context.config), context.config);
+  if (!profile.ok) return failEarly(`subtask ${token.task}: ${profile.reason}`);
+  // The shell kind needs a command; saying so before a worktree is made spares a checkout.
+  if (profile.profile.type === "shell" && !subtask.command && !profile.profile.command) {
+    return failEarly(`subtask ${token.task} has no "command" for the shell agent`);
+  }
   const base = context.base;
   if (!base) return failEarly("the assignment names no base commit");
 
   const worktree = path.join(store.paths.worktrees, token.worker);
   const branch = workBranch(token);
+  const kind = profile.profile.type;
   const agentStop = new AbortController();
   let stopReason: StopReason | undefined;
   const stopAgent = (reason: StopReason) => {
@@ -89,110 +99,135 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
   const onOuterStop = () => stopAgent("stopping");
   context.stop.addEventListener("abort", onOuterStop);
   if (context.stop.aborted) stopAgent("stopping");
-  // The lease is renewed from here to the hand-off: a slow checkout or a slow commit hook is not a stall.
-  const heartbeats = startHeartbeats(context, stopAgent);
-  let ended: { handedOff: boolean } | { result: HandOffResult };
+  // The openai agent puts notes into its conversation itself (and acknowledges them then); the others read a file.
+  const notesToFile = kind !== "openai";
+  // The lease is renewed from before the worktree is prepared until the hand-off: a slow checkout or a slow
+  // commit hook is not a stall. The beats stop before the hand-off is written.
+  const heartbeats = startHeartbeats(context, stopAgent, notesToFile);
+  const handOffNow = async (result: HandoffFields, agentResult?: unknown): Promise<boolean> => {
+    await heartbeats.stop();
+    return handOff(context, result, agentResult);
+  };
   try {
-    ended = await attemptInWorktree(context, { subtask, worktree, branch, base, acked, agentStop, stopAgent, stopReason: () => stopReason });
+    try {
+      await prepareWorktree(store.paths.root, worktree, branch, base, token.worker);
+    } catch (error: unknown) {
+      await acked;
+      return await handOffNow({ outcome: "failed", error: `could not prepare worktree ${worktree}: ${error instanceof Error ? error.message : String(error)}` });
+    }
+    await acked;
+    // The lead's assignment already named branch and worktree: a read checks the token before the agent starts
+    // (the heartbeats fence every write after), and the ack above tells that we took the assignment.
+    mkdirSync(path.dirname(notesFile(store.paths, token)), { recursive: true });
+    const [fence, shimDir] = await Promise.all([fenceCheck(store, token, "start"), ensureWorkerShim(store.paths)]);
+    if (!fence.applied) return false;
+    const budget = attemptBudget(subtask, fence.task, context.config);
+    // Only agents that spend credits can be stopped by a budget: a shell command runs whatever it is.
+    if (kind !== "shell" && budget.limit !== undefined && budget.spentBefore >= budget.limit) {
+      return await handOffNow({ outcome: "failed", error: budgetExhaustedReason(token.task, budget.spentBefore, budget.limit), blocked: true });
+    }
+
+    let outcome: AgentResult;
+    let recordPid: NodeJS.Timeout | undefined;
+    const files = attemptFiles(store.paths, token);
+    const env = agentEnv(store.paths, token, worktree, shimDir);
+    try {
+      const inbox = await readInbox(store, token, stopAgent, notesToFile);
+      const timeout = subtask.timeout ?? (profile.profile.type === "cli" ? profile.profile.timeout : undefined);
+      const input: AgentInput = {
+        profileName: profile.name,
+        profile: profile.profile,
+        task: agentTask(subtask),
+        token,
+        root: store.paths.root,
+        worktree,
+        history: attemptHistory(inbox, fence.task),
+        budget,
+        env,
+        notesFile: notesFile(store.paths, token),
+        logFile: files.logFile,
+        recordDir: files.recordDir,
+        timeoutMs: timeout !== undefined ? parseDuration(timeout, `${token.task}.timeout`) : context.config.taskTimeoutMs,
+        signal: agentStop.signal,
+        reportProgress: async (percent, detail) => {
+          const reported = await reportTaskProgress(store, token, percent, detail);
+          if (!reported.applied) stopAgent("withdrawn");
+        },
+        ...(kind === "openai" ? { takeMessages: () => takeMessages(store, token) } : {}),
+        onSpawn: (pid) => {
+          clearTimeout(recordPid);
+          recordPid = setTimeout(() => void recordAgentPid(store, token, pid).catch(() => undefined), AGENT_PID_DELAY_MS);
+        },
+        log,
+      };
+      outcome = await runAgent(input);
+    } finally {
+      clearTimeout(recordPid);
+    }
+
+    const spent = spending(outcome, budget.creditsOf);
+    const trailers = { Task: token.task, Attempt: String(token.attempt), Worker: token.worker };
+    const keep = (why: string) => keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (${why})`);
+    if (!outcome.ok) {
+      await keep(stopReason ?? outcome.kind);
+      if (stopReason) {
+        log(`attempt ${token.attempt} of ${token.task} stopped: ${stopReason}`);
+        return false;
+      }
+      // A spent budget asks for a person (blocked), not a retry: the agent said so, or its charge used the rest.
+      const used = budget.spentBefore + (spent.usage?.credits ?? 0);
+      if (outcome.kind === "budget" || (kind !== "shell" && budget.limit !== undefined && used >= budget.limit)) {
+        return await handOffNow({ outcome: "failed", error: budgetExhaustedReason(token.task, used, budget.limit ?? used), blocked: true, ...spent });
+      }
+      return await handOffNow({ outcome: "failed", error: outcome.reason, ...spent });
+    }
+    const resultProblem = await checkedResult(context, subtask.result_schema, outcome.result);
+    if (resultProblem !== undefined) {
+      await keep("result rejected");
+      await sendMessage(store, token.task, { kind: "feedback", from: "result check", text: resultProblem }).catch(() => undefined);
+      return await handOffNow({ outcome: "failed", error: resultProblem, ...spent });
+    }
+    const refused = await refusedChanges(worktree, base, subtask, context.config).catch((error: unknown) => `could not list the changed files: ${error instanceof Error ? error.message : String(error)}`);
+    if (refused) {
+      await keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (refused by the file guard)`);
+      await sendMessage(store, token.task, { kind: "feedback", from: "guard", text: guardFeedback(refused) });
+      return await handOffNow({ outcome: "failed", error: `file guard: ${refused}` });
+    }
+    if (context.config.reviewCommand) {
+      const review = await runShellAgent({
+        command: context.config.reviewCommand,
+        cwd: worktree,
+        env,
+        timeoutMs: context.config.taskTimeoutMs,
+        signal: agentStop.signal,
+      });
+      if (!review.ok) {
+        await keep("review failed");
+        await sendMessage(store, token.task, { kind: "feedback", from: "review", text: `review failed: ${review.message}` });
+        return await handOffNow({ outcome: "failed", error: `review gate failed: ${review.message}`, ...spent });
+      }
+    }
+    let commit: string;
+    try {
+      await commitSubmodules(worktree, `${token.task}: submodule changes of attempt ${token.attempt}`, trailers);
+      // One line: a name with line breaks must not start a paragraph git would read as the commit's trailers.
+      commit = await commitAll(worktree, { message: subjectLine(`${token.task}: ${subtask.name}`), trailers, allowEmpty: true });
+      markWorktreeClean(worktree);
+    } catch (error: unknown) {
+      // The work outlives a failed commit (a hook, a signing key, a clean filter): saved on the branch without hooks
+      // or signing, else left in the worktree, which is then not reused. The reason gives git's own words.
+      const kept = await keep("its commit failed");
+      return await handOffNow({ outcome: "failed", error: `commit failed: ${error instanceof Error ? error.message : String(error)}; ${kept}`, ...spent });
+    }
+    return await handOffNow({ outcome: "succeeded", commit, ...spent }, outcome.result);
   } finally {
     context.stop.removeEventListener("abort", onOuterStop);
     await heartbeats.stop();
   }
-  if ("handedOff" in ended) return ended.handedOff;
-  await acked;
-  return handOff(context, ended.result);
-}
-
-type HandOffResult = { outcome: "succeeded"; commit: string } | { outcome: "failed"; error: string };
-
-interface AttemptParts {
-  subtask: PlanTask;
-  worktree: string;
-  branch: string;
-  base: string;
-  acked: Promise<void>;
-  agentStop: AbortController;
-  stopAgent: (reason: StopReason) => void;
-  stopReason: () => StopReason | undefined;
-}
-
-/** Worktree, agent, review and commit, while the heartbeats run; what to hand off (or that nothing is to be). */
-async function attemptInWorktree(context: AttemptContext, parts: AttemptParts): Promise<{ handedOff: boolean } | { result: HandOffResult }> {
-  const { store, token, log } = context;
-  const { subtask, worktree, branch, agentStop, stopAgent } = parts;
-  try {
-    await prepareWorktree(store.paths.root, worktree, branch, parts.base, token.worker);
-  } catch (error: unknown) {
-    return { result: { outcome: "failed", error: `could not prepare worktree ${worktree}: ${messageOf(error)}` } };
-  }
-  await parts.acked;
-  // The lead's assignment already named branch and worktree: a read checks the token before the agent starts
-  // (the heartbeats fence every write after), and the ack above tells that we took the assignment.
-  mkdirSync(path.dirname(notesFile(store.paths, token)), { recursive: true });
-  const [fence, shimDir] = await Promise.all([fenceCheck(store, token, "start"), ensureWorkerShim(store.paths)]);
-  if (!fence.applied) return { handedOff: false };
-
-  let outcome: AgentOutcome;
-  let recordPid: NodeJS.Timeout | undefined;
-  try {
-    await readInbox(context, stopAgent);
-    outcome = await runShellAgent({
-      command: subtask.command ?? "",
-      cwd: worktree,
-      env: agentEnv(store.paths, token, worktree, shimDir),
-      timeoutMs: subtask.timeout !== undefined ? parseDuration(subtask.timeout, `${token.task}.timeout`) : context.config.taskTimeoutMs,
-      signal: agentStop.signal,
-      onSpawn: (pid) => {
-        recordPid = setTimeout(() => void recordAgentPid(store, token, pid).catch(() => undefined), AGENT_PID_DELAY_MS);
-      },
-    });
-  } finally {
-    clearTimeout(recordPid);
-  }
-
-  const trailers = { Task: token.task, Attempt: String(token.attempt), Worker: token.worker };
-  if (!outcome.ok) {
-    const stopReason = parts.stopReason();
-    await keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (${stopReason ?? outcome.reason})`);
-    if (stopReason) {
-      log(`attempt ${token.attempt} of ${token.task} stopped: ${stopReason}`);
-      return { handedOff: false };
-    }
-    return { result: { outcome: "failed", error: outcome.message } };
-  }
-  if (context.config.reviewCommand) {
-    const review = await runShellAgent({
-      command: context.config.reviewCommand,
-      cwd: worktree,
-      env: agentEnv(store.paths, token, worktree, shimDir),
-      timeoutMs: context.config.taskTimeoutMs,
-      signal: agentStop.signal,
-    });
-    if (!review.ok) {
-      await keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (review failed)`);
-      await sendMessage(store, token.task, { kind: "feedback", from: "review", text: `review failed: ${review.message}` });
-      return { result: { outcome: "failed", error: `review gate failed: ${review.message}` } };
-    }
-  }
-  try {
-    await commitSubmodules(worktree, `${token.task}: submodule changes of attempt ${token.attempt}`, trailers);
-    const commit = await commitAll(worktree, { message: subjectLine(`${token.task}: ${subtask.name}`), trailers, allowEmpty: true });
-    markWorktreeClean(worktree);
-    return { result: { outcome: "succeeded", commit } };
-  } catch (error: unknown) {
-    // The work must outlive the failed commit (a hook, a signing key, a clean filter): saved on the branch, or
-    // left in the worktree, which is then not reused. The reason names git's own words.
-    const kept = await keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (its commit failed)`);
-    return { result: { outcome: "failed", error: `commit failed: ${messageOf(error)}; ${kept}` } };
-  }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Renews the lease and reads the inbox every heartbeat until stopped; stop() resolves once the last beat is done. */
-function startHeartbeats(context: AttemptContext, stopAgent: (reason: StopReason) => void): { stop(): Promise<void> } {
+function startHeartbeats(context: AttemptContext, stopAgent: (reason: StopReason) => void, notesToFile: boolean): { stop(): Promise<void> } {
   const { store, token, log } = context;
   let beating = true;
   let wakeBeats: (() => void) | undefined;
@@ -217,9 +252,9 @@ function startHeartbeats(context: AttemptContext, stopAgent: (reason: StopReason
           if (me) me.updated_at = now;
         });
         if (!fence.applied) stopAgent("withdrawn");
-        await readInbox(context, stopAgent);
+        await readInbox(store, token, stopAgent, notesToFile);
       } catch (error: unknown) {
-        log(`heartbeat: ${messageOf(error)}`);
+        log(`heartbeat: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
   })();
@@ -232,24 +267,61 @@ function startHeartbeats(context: AttemptContext, stopAgent: (reason: StopReason
   };
 }
 
+/** What the hand-off records of an attempt's spending: usage (credits filled in by the config's rates) and final message. */
+function spending(outcome: AgentResult, creditsOf: (usage: Usage) => number): { usage?: Usage; final_message?: string } {
+  const spent: { usage?: Usage; final_message?: string } = {};
+  const usage = addUsage(outcome.usage, undefined);
+  const tokens = (usage.input_tokens ?? 0) + (usage.output_tokens ?? 0);
+  if (tokens > 0 && !usage.credits) usage.credits = creditsOf(usage);
+  // A shell command spends nothing: its hand-offs stay as they were, without a usage of zeros.
+  if (tokens > 0 || (usage.calls ?? 0) > 0 || usage.cost_usd !== undefined) spent.usage = usage;
+  const message = cutFinalMessage(outcome.finalMessage);
+  if (message !== undefined) spent.final_message = message;
+  return spent;
+}
+
+/**
+ * Why the attempt's structured result is refused, or undefined when it is fine: with a `result_schema`, the
+ * result (the agent's, else the one `codex-worker result` recorded during this attempt) must be there and match.
+ */
+async function checkedResult(context: AttemptContext, schema: Record<string, unknown> | undefined, given: unknown): Promise<string | undefined> {
+  if (schema === undefined) return undefined;
+  // The lead clears task.result at each assignment, so a result found now was recorded by this attempt.
+  const result = given !== undefined ? given : (await context.store.progress.read()).tasks[context.token.task]?.result;
+  if (result === undefined) {
+    return "no result reported: the subtask has a result_schema; record the result with `codex-worker result '<json>'`";
+  }
+  try {
+    const problems = schemaProblems(schema, result);
+    return problems === undefined ? undefined : `the result does not match the subtask's result_schema: ${problems}`;
+  } catch (error: unknown) {
+    return `the result could not be checked: result_schema is not a valid JSON Schema: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
 /** Work that is not handed off is committed on the attempt's branch, so nothing is lost; says where it is. */
 async function keepWork(context: AttemptContext, worktree: string, trailers: Record<string, string>, message: string): Promise<string> {
-  const branch = workBranch({ task: trailers["Task"] ?? "", attempt: Number(trailers["Attempt"]) });
   try {
     const commit = await saveLeftovers(worktree, message, trailers);
     markWorktreeClean(worktree);
-    return commit === undefined ? "nothing was left uncommitted" : `the work is kept on branch ${branch} (commit ${commit.slice(0, 12)})`;
+    return commit === undefined ? "nothing was left uncommitted" : `the work is kept on branch ${workBranch(context.token)} (commit ${commit.slice(0, 12)})`;
   } catch (error: unknown) {
-    const why = messageOf(error);
+    const why = error instanceof Error ? error.message : String(error);
     context.log(`could not commit leftover work in ${worktree}: ${why}`);
     return `the work could not be saved either (${why}) and is left in ${worktree}, which is not reused`;
   }
 }
 
-/** True when the hand-off was written (it sets our worker entry idle in the same write). */
-async function handOff(context: AttemptContext, result: HandOffResult): Promise<boolean> {
+type HandoffFields = Omit<Handoff, "attempt" | "at">;
+
+/**
+ * True when the hand-off was written (it sets our worker entry idle in the same write). The attempt's usage is
+ * added to the task's total in that same fenced write, so it is counted once; the result the agent gave too.
+ */
+async function handOff(context: AttemptContext, result: HandoffFields, agentResult?: unknown): Promise<boolean> {
   const { store, token } = context;
-  if (result.outcome === "failed") result = { ...result, error: redactSecrets(result.error) };
+  // Reasons quote stderr and git: the environment's secrets are not written into progress.json.
+  if (result.error !== undefined) result = { ...result, error: redactSecrets(result.error) };
   const fence = await fencedTaskUpdate(store, token, `hand-off (${result.outcome})`, (task, progress) => {
     const now = new Date().toISOString();
     // Free for the next assignment in the same write: the lead need not wait for another round trip.
@@ -259,17 +331,21 @@ async function handOff(context: AttemptContext, result: HandOffResult): Promise<
     }
     task.handoff = { attempt: token.attempt, at: now, ...result };
     task.updated_at = now;
-    task.detail = result.outcome === "succeeded" ? "done; waiting for the lead to merge" : `failed: ${result.error}`;
+    task.detail = result.outcome === "succeeded" ? "done; waiting for the lead to merge" : `failed: ${result.error ?? "the agent failed"}`;
     if (result.outcome === "succeeded") task.percent = 100;
+    if (result.usage) task.usage = addUsage(task.usage, result.usage);
+    if (result.final_message !== undefined) task.final_message = result.final_message;
+    if (agentResult !== undefined) task.result = agentResult;
   });
   if (fence.applied) {
+    const spent = result.usage ? { usage: result.usage } : {};
     await store.event({
       type: "attempt.handoff",
       task: token.task,
       attempt: token.attempt,
       worker: token.worker,
       reason: result.outcome === "failed" ? result.error : undefined,
-      data: result.outcome === "succeeded" ? { commit: result.commit } : { outcome: "failed" },
+      data: result.outcome === "succeeded" ? { commit: result.commit, ...spent } : { outcome: "failed", ...(result.blocked ? { blocked: true } : {}), ...spent },
     });
   }
   return fence.applied;
@@ -281,35 +357,4 @@ async function recordAgentPid(store: CodexStore, token: AttemptToken, pid: numbe
     const me = progress.workers?.[token.worker];
     if (me && me.task === token.task && me.attempt === token.attempt) me.agent_pid = pid;
   });
-}
-
-async function ack(store: CodexStore, token: AttemptToken, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await store.inbox(token.task).update((inbox) => {
-    const now = new Date().toISOString();
-    for (const message of inbox.messages) {
-      if (ids.includes(message.id) && !message.acked_at) {
-        message.acked_at = now;
-        message.acked_by = token.worker;
-      }
-    }
-  });
-}
-
-/** Cancel stops the agent; notes and feedback are appended to the notes file the agent can read. */
-async function readInbox(context: AttemptContext, stopAgent: (reason: StopReason) => void): Promise<void> {
-  const { store, token } = context;
-  const inbox = await store.inbox(token.task).read();
-  const pending = inbox.messages.filter((m) => !m.acked_at && m.kind !== "assignment");
-  if (pending.length === 0) return;
-  const notes: string[] = [];
-  for (const message of pending) {
-    if (message.kind === "cancel") {
-      if (message.attempt === undefined || message.attempt === token.attempt) stopAgent("cancelled");
-      continue;
-    }
-    notes.push(`[${message.created_at}] ${message.kind} from ${message.from ?? "someone"}: ${message.text ?? ""}\n`);
-  }
-  if (notes.length > 0) await appendFile(notesFile(store.paths, token), notes.join(""));
-  await ack(store, token, pending.filter((m) => m.kind !== "cancel" || m.attempt === undefined || m.attempt === token.attempt).map((m) => m.id));
 }
