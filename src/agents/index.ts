@@ -8,3 +8,4 @@ export {
 } from "./shell.js";
 export { killProcessGroup, killProcessesUnder, isProcessAlive, isProcessGroupAlive, type KillOptions } from "./process-group.js";
 export { buildTaskPrompt } from "./prompt.js";
+export { runCliAgent, CLI_PRESETS, cliPreset, expandArgv, MAX_ARG_BYTES } from "./cli/index.js";
