@@ -2,7 +2,7 @@
 // Run after `npm run build` with: node bench/store-throughput.js [--tasks 100] [--tx 4800] [--writers 1,4,16] [--rounds 3] [--quick]
 // `--status-only` skips the throughput rows; `--keep` keeps the temp repositories.
 // `--race <saves>` instead measures how often a person's unlocked save (every 30-60 ms) is lost to the residual race.
-// It starts its own writer processes (this same script with --child) and prints a table; figures go to bench/README-store.md.
+// It starts its own writer processes (this same script with --child) and prints a table; figures and the machine go to docs/benchmarks.md.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -134,6 +134,24 @@ async function sqliteRound(work, writers, total, tasks, fsync) {
   const counted = check.prepare("SELECT SUM(attempt) AS n FROM tasks").get().n;
   check.close();
   return { rate: (run.done / run.ms) * 1000, expected: run.done, lost: run.done - counted };
+}
+
+/**
+ * The comparison side, or why it is missing. better-sqlite3 is an optional dependency: a native module that
+ * npm leaves out when it has no prebuilt binary for this Node and no C++ toolchain to build one.
+ */
+async function sqliteAvailability() {
+  try {
+    await import("better-sqlite3").then(({ default: Database }) => new Database(":memory:").close());
+    return { ok: true };
+  } catch (error) {
+    const missing = error?.code === "ERR_MODULE_NOT_FOUND";
+    const why = missing ? "better-sqlite3 (an optional dependency) is not installed" : `better-sqlite3 cannot be loaded: ${String(error?.message ?? error).split("\n")[0]}`;
+    const how = missing
+      ? "To get the comparison: put a C++ toolchain on the machine (python3, make, g++), then run `npm install` again (npm builds better-sqlite3 when no prebuilt binary fits this Node) and this benchmark again."
+      : "To get the comparison: run `npm rebuild better-sqlite3` (it needs python3, make and g++ when no prebuilt binary fits this Node), then this benchmark again.";
+    return { ok: false, why, how };
+  }
 }
 
 function table(rows, header) {
@@ -296,6 +314,8 @@ async function main() {
   console.log(`codex-crew store benchmark — node ${process.version}, ${cpus.length} x ${cpus[0]?.model ?? "cpu"}, ${os.platform()} ${os.release()}`);
   console.log(`temp dir on: ${execFileSync("df", ["-T", work], { encoding: "utf8" }).trim().split("\n").pop()}`);
   console.log(`progress.json with ${tasks} tasks; ${total} transitions per row, split over the writers.\n`);
+  const sqliteSide = process.argv.includes("--status-only") ? { ok: true } : await sqliteAvailability();
+  if (!sqliteSide.ok) console.log(`No SQLite comparison: ${sqliteSide.why}; measuring our side only.\n${sqliteSide.how}\n`);
   try {
     for (const fsync of process.argv.includes("--status-only") ? [] : [true, false]) {
       const rows = [];
@@ -305,20 +325,25 @@ async function main() {
         const sqlite = [];
         for (let round = 0; round < rounds; round++) {
           ours.push(await oursRound(work, writers, total, tasks, fsync));
-          sqlite.push(await sqliteRound(work, writers, total, tasks, fsync));
+          if (sqliteSide.ok) sqlite.push(await sqliteRound(work, writers, total, tasks, fsync));
         }
         const oursRate = median(ours.map((r) => r.rate));
+        if (!sqliteSide.ok) {
+          rows.push([writers, oursRate.toFixed(0), range(ours), ours.reduce((sum, r) => sum + r.lost, 0), ours[0].expected]);
+          continue;
+        }
         const sqliteRate = median(sqlite.map((r) => r.rate));
         const lost = `${ours.reduce((sum, r) => sum + r.lost, 0)} / ${sqlite.reduce((sum, r) => sum + r.lost, 0)}`;
         rows.push([writers, oursRate.toFixed(0), range(ours), sqliteRate.toFixed(0), range(sqlite), `${((oursRate / sqliteRate) * 100).toFixed(0)}%`, lost, ours[0].expected]);
       }
       console.log(
         fsync
-          ? "Durable: ours fsyncs each write (default); SQLite WAL with synchronous=FULL"
-          : "Not durable: ours with fsync: false; SQLite WAL with synchronous=NORMAL (no fsync per commit)",
+          ? `Durable: ours fsyncs each write (default)${sqliteSide.ok ? "; SQLite WAL with synchronous=FULL" : ""}`
+          : `Not durable: ours with fsync: false${sqliteSide.ok ? "; SQLite WAL with synchronous=NORMAL (no fsync per commit)" : ""}`,
       );
       console.log(`median of ${rounds} rounds each, with the range`);
-      console.log(table(rows, ["writers", "ours tx/s", "ours range", "sqlite tx/s", "sqlite range", "ours/sqlite", "lost (ours / sqlite), all rounds", "transitions per round"]));
+      if (sqliteSide.ok) console.log(table(rows, ["writers", "ours tx/s", "ours range", "sqlite tx/s", "sqlite range", "ours/sqlite", "lost (ours / sqlite), all rounds", "transitions per round"]));
+      else console.log(table(rows, ["writers", "ours tx/s", "ours range", "lost, all rounds", "transitions per round"]));
       console.log("");
     }
     const status = await statusBench(work);

@@ -188,7 +188,7 @@ async function scenario(seed: number, chains: number, layers: number, deadlineMs
   // was applied on a blocked task, and the task ends completed; each note is in its inbox with its id.
   // A save of the person's that lands while one of ours is in its last microseconds (after our final check, before
   // our rename) is replaced by ours: no userland check can see it (that needs renameat2; DESIGN.md,
-  // bench/README-store.md measure it at ~1% of person saves at ~100 of our writes a second). Such a lost edit
+  // docs/benchmarks.md measure it at ~1% of person saves at ~100 of our writes a second). Such a lost edit
   // shows as a block the unblock did not find, or an unblock after which the task was blocked still (the person
   // unblocked it again). Those are counted, shown and bounded; anything else is a failure.
   const editProblems: string[] = [];

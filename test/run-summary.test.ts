@@ -38,8 +38,9 @@ describe("runSnapshot", () => {
       etaMs: undefined,
       paused: undefined,
     });
-    // 3 left (2 not started + 1 running) x 4 s average / 2 workers.
-    expect(runSnapshot(plan, progress, { elapsedMs: 5000, durations: [3000, 5000], workers: 2, paused: "x" }, now)).toMatchObject({ etaMs: 6000, paused: "x" });
+    // a took 10 s: b (running 5 s) needs 5 s more, then c 10 s; e waits on the failed d and is left out.
+    const measured = { ...progress, tasks: { ...progress.tasks, a: { status: "completed" as const, started_at: "2026-11-21T09:59:50.000Z", completed_at: "2026-11-21T10:00:00.000Z" } } };
+    expect(runSnapshot(plan, measured, { elapsedMs: 5000, durations: [], workers: 2, paused: "x" }, now)).toMatchObject({ etaMs: 15_000, paused: "x" });
   });
 });
 

@@ -227,7 +227,7 @@ describe("store: a person saving the file without a lock while writers work", ()
   }
 
   // A person's rename that lands in the microseconds between our last check and our own rename cannot
-  // be seen by any userland code (that needs renameat2(RENAME_EXCHANGE)); bench/README-store.md has
+  // be seen by any userland code (that needs renameat2(RENAME_EXCHANGE)); docs/benchmarks.md has
   // the measured rate. Before the late check it was 52-60 of 100 saves lost; the bound here is 3.
   const RESIDUAL_BOUND = 3;
 

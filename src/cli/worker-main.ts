@@ -4,7 +4,8 @@ import { CodexError, ExitCode, UsageError } from "../errors.js";
 import { parseJsonText } from "../util/json-text.js";
 import { tryParseDuration } from "../util/duration.js";
 import { runWorker } from "../worker/run-worker.js";
-import { fencedTaskUpdate, type AttemptToken } from "../ops/fence.js";
+import type { AttemptToken } from "../ops/fence.js";
+import { recordTaskResult, reportTaskProgress } from "../ops/agent-reports.js";
 import { CodexStore } from "../store/codex-store.js";
 import type { CliContext } from "./context.js";
 import { runMain, type BuildProgram } from "./run-main.js";
@@ -70,14 +71,7 @@ export const buildWorkerProgram: BuildProgram = (ctx: CliContext) => {
     .action(async (options: { progress?: number; detail?: string }) => {
       const { root, token } = tokenFromEnv();
       const store = new CodexStore(root);
-      const fence = await fencedTaskUpdate(store, token, "report", (task, progress) => {
-        const now = new Date().toISOString();
-        if (options.progress !== undefined) task.percent = options.progress;
-        if (options.detail !== undefined) task.detail = options.detail;
-        task.updated_at = now;
-        const me = progress.workers?.[token.worker];
-        if (me) me.updated_at = now;
-      });
+      const fence = await reportTaskProgress(store, token, options.progress, options.detail);
       if (!fence.applied) throw refused("report", fence.reason);
     });
 
@@ -92,13 +86,7 @@ export const buildWorkerProgram: BuildProgram = (ctx: CliContext) => {
       }
       const { root, token } = tokenFromEnv();
       const store = new CodexStore(root);
-      const fence = await fencedTaskUpdate(store, token, "result", (task, progress) => {
-        const now = new Date().toISOString();
-        task.result = parsed.value;
-        task.updated_at = now;
-        const me = progress.workers?.[token.worker];
-        if (me) me.updated_at = now;
-      });
+      const fence = await recordTaskResult(store, token, parsed.value);
       if (!fence.applied) throw refused("result", fence.reason);
     });
   return program;

@@ -10,6 +10,7 @@ export {
   isAncestor,
   unmergedCommits,
   changedFiles,
+  filesChangedSince,
   statusCount,
 } from "./repo.js";
 export {

@@ -60,6 +60,19 @@ export async function changedFiles(cwd: string, commit: string): Promise<string[
   return splitNul((await runGit(cwd, args)).stdout);
 }
 
+/**
+ * The paths that differ between `base` and `commit` (renames as a deletion and an addition, so both names count).
+ * Without `commit`: between `base` and the worktree as it is, untracked files included (ignored ones not).
+ */
+export async function filesChangedSince(cwd: string, base: string, commit?: string): Promise<string[]> {
+  assertGitArg(base, "base");
+  if (commit !== undefined) assertGitArg(commit, "commit");
+  const diff = splitNul((await runGit(cwd, ["diff", "--name-only", "-z", "--no-renames", base, ...(commit === undefined ? [] : [commit]), "--"])).stdout);
+  if (commit !== undefined) return diff;
+  const untracked = splitNul((await runGit(cwd, ["ls-files", "--others", "--exclude-standard", "-z"])).stdout);
+  return [...new Set([...diff, ...untracked])].sort();
+}
+
 /** How many paths in the worktree differ from HEAD (staged, unstaged or untracked; ignored files excluded). */
 export async function statusCount(worktree: string): Promise<{ uncommitted: number }> {
   const fields = splitNul((await runGit(worktree, ["status", "--porcelain=v1", "-z", "--untracked-files=all"])).stdout);

@@ -46,6 +46,8 @@ export function markAssigned(
       branch: workBranch({ task: id, attempt }),
       worktree,
       handoff: undefined,
+      // A result found at the hand-off is then this attempt's own (`codex-worker result`), never an earlier one's.
+      result: undefined,
       not_before: null,
     };
     Object.assign(worker, { task: id, attempt, status: "busy", worktree, updated_at: now });

@@ -1,5 +1,6 @@
 // What a run looks like from its files: the snapshot for the progress line, what waits on what, and the
 // plan without the lead's mirror fields (to tell a person's plan edit from our own mirror refresh).
+import { estimateEta } from "../metrics/eta.js";
 import type { Plan } from "../plan/plan.js";
 import type { ProgressFile } from "../schema/progress.js";
 import type { RunSnapshot } from "./run-events.js";
@@ -23,10 +24,9 @@ export function runSnapshot(plan: Plan, progress: ProgressFile, clock: SnapshotC
       running.push({ task: task.id, worker: state.assignee ?? "?", attempt: state.attempt ?? 0, sinceMs: state.started_at ? now - Date.parse(state.started_at) : 0 });
     }
   }
-  const remaining = counts.not_started + counts.in_progress;
-  const average = clock.durations.length > 0 ? clock.durations.reduce((a, b) => a + b, 0) / clock.durations.length : undefined;
-  // An estimate, and labelled so wherever it is shown: the average so far, spread over the workers.
-  const etaMs = average === undefined ? undefined : (average * remaining) / Math.max(1, clock.workers);
+  // An estimate, and labelled so wherever it is shown: measured durations per agent profile over the remaining
+  // critical path and the workers (estimateEta), not a flat average.
+  const etaMs = estimateEta(plan, progress, clock.workers, now)?.ms;
   return { counts, total: plan.tasks.length, running, elapsedMs: clock.elapsedMs, etaMs, paused: clock.paused };
 }
 

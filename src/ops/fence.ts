@@ -44,10 +44,11 @@ export async function fencedTaskUpdate(
   return refused ? refuse(store, token, what, refused) : { applied: true };
 }
 
-/** The same rule by a read (no lock, no write), for a step that changes nothing in progress.json. */
-export async function fenceCheck(store: CodexStore, token: AttemptToken, what: string): Promise<FenceResult> {
-  const refused = staleReason((await store.progress.read()).tasks[token.task], token);
-  return refused ? refuse(store, token, what, refused) : { applied: true };
+/** The same rule by a read (no lock, no write), for a step that changes nothing in progress.json; gives the task as read. */
+export async function fenceCheck(store: CodexStore, token: AttemptToken, what: string): Promise<FenceResult & { task?: TaskState }> {
+  const task = (await store.progress.read()).tasks[token.task];
+  const refused = staleReason(task, token);
+  return refused ? refuse(store, token, what, refused) : { applied: true, task };
 }
 
 /** Logs a refused write or step in events.jsonl. */

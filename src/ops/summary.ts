@@ -1,4 +1,5 @@
 // Where things stand, computed from the plan and progress.json: a pure function, so status views are tested with an injected clock.
+import { estimateEta, madeReady, type Eta } from "../metrics/eta.js";
 import { topoOrder } from "../plan/graph.js";
 import type { Plan } from "../plan/plan.js";
 import type { TaskStatus } from "../schema/common.js";
@@ -71,6 +72,12 @@ export interface PipelineSummary {
   lastUpdated: string | null;
   /** Task ids in progress.json that the plan no longer has; not counted. */
   unplanned: string[];
+  /** An estimate from measured durations per agent profile and the remaining critical path; null before any completion. */
+  eta: Eta | null;
+  /** not_started subtasks whose deps are all completed, each with the dep whose completion made it ready. */
+  madeReady: { id: string; after: string }[];
+  /** Credits the planner spent on the plan (from its events); 0 when the plan was written by hand. */
+  plannerCredits: number;
 }
 
 function msSince(timestamp: string | null | undefined, now: Date): number | null {
@@ -164,6 +171,9 @@ export function pipelineSummary(plan: Plan | null, progress: ProgressFile, now: 
     lastUpdated: lastUpdated.text,
     // Without a plan every task of progress.json is counted; with one, plan.byId already is the set of planned ids.
     unplanned: plan ? Object.keys(progress.tasks).filter((id) => !plan.byId.has(id)).sort() : [],
+    eta: plan ? estimateEta(plan, progress, Math.max(1, workers.filter((w) => w.status !== "exited").length), now.getTime()) : null,
+    madeReady: plan ? madeReady(plan, progress) : [],
+    plannerCredits: progress.planner?.usage.credits ?? 0,
   };
 }
 

@@ -1,4 +1,5 @@
 // `codex-lead status`: the pipeline summary as text for people, or as JSON for machines.
+import type { Eta } from "../metrics/eta.js";
 import type { PipelineSummary } from "../ops/summary.js";
 import type { TaskStatus } from "../schema/common.js";
 import { formatDuration } from "../util/duration.js";
@@ -59,6 +60,7 @@ export function renderStatus(summary: PipelineSummary, options: RenderOptions): 
       `${task.reason ?? "no error recorded"}${task.attempts > 0 ? ` (after ${task.attempts} attempt${task.attempts === 1 ? "" : "s"})` : ""}`,
     ]),
   );
+  block("Ready to start", summary.madeReady.map((task) => [task.id, `ready since ${task.after} completed`]));
   block("Waiting", summary.waiting.map((task) => [task.id, `waits on ${task.waitsOn.join(", ")}`]));
   block(
     "Workers",
@@ -71,6 +73,7 @@ export function renderStatus(summary: PipelineSummary, options: RenderOptions): 
     ]),
   );
   lines.push("", usageLine(summary));
+  if (summary.eta) lines.push(etaLine(summary.eta));
   if (summary.unplanned.length > 0) lines.push(`Not in the plan (ignored): ${summary.unplanned.join(", ")}`);
   lines.push(`Last updated: ${summary.lastUpdated ?? "never"}`);
   return `${lines.join("\n")}\n`;
@@ -79,7 +82,13 @@ export function renderStatus(summary: PipelineSummary, options: RenderOptions): 
 function usageLine(summary: PipelineSummary): string {
   const { input_tokens, output_tokens, credits } = summary.usage;
   const budget = summary.budget === null ? "" : ` of a ${summary.budget}-credit budget`;
-  return `Usage: ${input_tokens} input tokens, ${output_tokens} output tokens, ${credits} credits${budget}`;
+  const planner = summary.plannerCredits > 0 ? `; the planner spent ${summary.plannerCredits}` : "";
+  return `Usage: ${input_tokens} input tokens, ${output_tokens} output tokens, ${credits} credits${budget}${planner}`;
+}
+
+export function etaLine(eta: Eta): string {
+  const path = eta.criticalPath.length > 0 ? `; critical path ${eta.criticalPath.join(" → ")}` : "";
+  return `ETA: ~${formatDuration(eta.ms)} (an estimate from ${eta.measured} measured subtask${eta.measured === 1 ? "" : "s"}, per agent profile${path})`;
 }
 
 /** The summary for `status --json`: one JSON document, pretty-printed, with a trailing newline. */

@@ -20,6 +20,8 @@ const OpenAIProfile = z.strictObject({
   api: z.enum(["responses", "chat", "auto"]).optional().describe("auto: Responses on api.openai.com, Chat Completions elsewhere"),
   max_turns: z.number().int().min(1).optional().describe("model calls per attempt (default 50)"),
   timeout: Duration.optional().describe("limit of one model call (default 2m)"),
+  max_retries: z.number().int().min(0).optional().describe("retries of a failing model call: 408/409/429/5xx, connection errors, timeouts (default 6)"),
+  retry_delay: Duration.optional().describe("first backoff delay between retries, doubling each time up to 30s (default 1s)"),
   temperature: z.number().min(0).max(2).optional(),
   reasoning: z.record(z.string(), z.unknown()).optional().describe("passed through as `reasoning` (Responses) / `reasoning_effort` (Chat)"),
 });

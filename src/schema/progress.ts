@@ -91,12 +91,18 @@ export const RunState = z.strictObject({
   integration_branch: z.string().optional(),
 });
 
+export const PlannerState = z.strictObject({
+  plans: z.number().int().nonnegative().describe("plans the planner made (dry runs included)"),
+  usage: Usage.describe("what the planner spent over all of them, repairs included"),
+  last_profile: z.string().optional(),
+  last_at: Timestamp.optional(),
+});
+
 export const ProgressFile = z.strictObject({
   $schema: z.string().optional(),
   tasks: z.record(Id, TaskState),
   workers: z.record(z.string(), WorkerState).optional(),
   run: RunState.optional(),
+  planner: PlannerState.optional().describe("usage of `codex-lead plan`, written by the planner"),
 });
 export type ProgressFile = z.infer<typeof ProgressFile>;
-
-export { emptyProgress } from "./empty-files.js";

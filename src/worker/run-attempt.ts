@@ -1,18 +1,27 @@
 // One attempt of one subtask, start to hand-off: worktree, agent, heartbeats, inbox, commit, report.
 import { mkdirSync } from "node:fs";
-import { appendFile } from "node:fs/promises";
 import path from "node:path";
-import { runShellAgent, type AgentOutcome } from "../agents/shell.js";
+import { addUsage, type AgentInput, type AgentResult } from "../agents/contract.js";
+import { profileNameOf, resolveProfile } from "../agents/profiles.js";
+import { schemaProblems } from "../agents/openai/schema-check.js";
+import { runAgent } from "../agents/run-agent.js";
+import { runShellAgent } from "../agents/shell.js";
 import { commitAll, statusCount } from "../git/index.js";
 import { parseDuration } from "../util/duration.js";
 import { markWorktreeClean, prepareWorktree } from "./worktree.js";
 import { planOfText, type Plan } from "../plan/load-plan.js";
 import type { Config } from "../schema/config.js";
 import type { InboxMessage } from "../schema/inbox.js";
+import type { Handoff } from "../schema/progress.js";
+import type { Usage } from "../schema/common.js";
 import type { CodexStore } from "../store/codex-store.js";
 import { agentEnv, ensureWorkerShim, notesFile } from "./agent-env.js";
+import { agentTask, attemptBudget, attemptFiles, attemptHistory, budgetExhaustedReason, cutFinalMessage } from "./agent-input.js";
+import { ack, readInbox, takeMessages, type StopReason } from "./attempt-inbox.js";
 import { fenceCheck, fencedTaskUpdate, type AttemptToken } from "../ops/fence.js";
+import { reportTaskProgress } from "../ops/agent-reports.js";
 import { sendMessage } from "../ops/inbox.js";
+import { guardFeedback, refusedChanges } from "../guard/check-changes.js";
 
 export interface AttemptContext {
   store: CodexStore;
@@ -25,8 +34,6 @@ export interface AttemptContext {
   stop: AbortSignal;
   log: (line: string) => void;
 }
-
-type StopReason = "cancelled" | "withdrawn" | "stopping";
 
 export function workBranch(token: Pick<AttemptToken, "task" | "attempt">): string {
   return `codex/work/${token.task}/a${token.attempt}`;
@@ -70,9 +77,12 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
     return failEarly(`could not read the plan: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (!subtask) return failEarly(`subtask ${token.task} is no longer in features.json`);
-  const agent = subtask.agent ?? context.config.agent;
-  if (agent !== "shell") return failEarly(`agent "${agent}" is not available in this version; use "shell"`);
-  if (!subtask.command) return failEarly(`subtask ${token.task} has no "command" for the shell agent`);
+  const profile = resolveProfile(profileNameOf(subtask, context.config), context.config);
+  if (!profile.ok) return failEarly(`subtask ${token.task}: ${profile.reason}`);
+  // The shell kind needs a command; saying so before a worktree is made spares a checkout.
+  if (profile.profile.type === "shell" && !subtask.command && !profile.profile.command) {
+    return failEarly(`subtask ${token.task} has no "command" for the shell agent`);
+  }
   const base = context.base;
   if (!base) return failEarly("the assignment names no base commit");
 
@@ -89,6 +99,12 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
   mkdirSync(path.dirname(notesFile(store.paths, token)), { recursive: true });
   const [fence, shimDir] = await Promise.all([fenceCheck(store, token, "start"), ensureWorkerShim(store.paths)]);
   if (!fence.applied) return false;
+  const kind = profile.profile.type;
+  const budget = attemptBudget(subtask, fence.task, context.config);
+  // Only agents that spend credits can be stopped by a budget: a shell command runs whatever it is.
+  if (kind !== "shell" && budget.limit !== undefined && budget.spentBefore >= budget.limit) {
+    return handOff(context, { outcome: "failed", error: budgetExhaustedReason(token.task, budget.spentBefore, budget.limit), blocked: true });
+  }
   const agentStop = new AbortController();
   let stopReason: StopReason | undefined;
   const stopAgent = (reason: StopReason) => {
@@ -98,6 +114,8 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
   const onOuterStop = () => stopAgent("stopping");
   context.stop.addEventListener("abort", onOuterStop);
   if (context.stop.aborted) stopAgent("stopping");
+  // The openai agent puts notes into its conversation itself (and acknowledges them then); the others read a file.
+  const notesToFile = kind !== "openai";
 
   // Heartbeats renew the lease and double as a fence check; the inbox is read on the same beat.
   let beating = true;
@@ -123,27 +141,47 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
           if (me) me.updated_at = now;
         });
         if (!fence.applied) stopAgent("withdrawn");
-        await readInbox(context, stopAgent);
+        await readInbox(store, token, stopAgent, notesToFile);
       } catch (error: unknown) {
         log(`heartbeat: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
   })();
 
-  let outcome: AgentOutcome;
+  let outcome: AgentResult;
   let recordPid: NodeJS.Timeout | undefined;
+  const files = attemptFiles(store.paths, token);
+  const env = agentEnv(store.paths, token, worktree, shimDir);
   try {
-    await readInbox(context, stopAgent);
-    outcome = await runShellAgent({
-      command: subtask.command,
-      cwd: worktree,
-      env: agentEnv(store.paths, token, worktree, shimDir),
-      timeoutMs: subtask.timeout !== undefined ? parseDuration(subtask.timeout, `${token.task}.timeout`) : context.config.taskTimeoutMs,
+    const inbox = await readInbox(store, token, stopAgent, notesToFile);
+    const timeout = subtask.timeout ?? (profile.profile.type === "cli" ? profile.profile.timeout : undefined);
+    const input: AgentInput = {
+      profileName: profile.name,
+      profile: profile.profile,
+      task: agentTask(subtask),
+      token,
+      root: store.paths.root,
+      worktree,
+      history: attemptHistory(inbox, fence.task),
+      budget,
+      env,
+      notesFile: notesFile(store.paths, token),
+      logFile: files.logFile,
+      recordDir: files.recordDir,
+      timeoutMs: timeout !== undefined ? parseDuration(timeout, `${token.task}.timeout`) : context.config.taskTimeoutMs,
       signal: agentStop.signal,
+      reportProgress: async (percent, detail) => {
+        const reported = await reportTaskProgress(store, token, percent, detail);
+        if (!reported.applied) stopAgent("withdrawn");
+      },
+      ...(kind === "openai" ? { takeMessages: () => takeMessages(store, token) } : {}),
       onSpawn: (pid) => {
+        clearTimeout(recordPid);
         recordPid = setTimeout(() => void recordAgentPid(store, token, pid).catch(() => undefined), AGENT_PID_DELAY_MS);
       },
-    });
+      log,
+    };
+    outcome = await runAgent(input);
   } finally {
     clearTimeout(recordPid);
     beating = false;
@@ -152,27 +190,46 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
     await beats;
   }
 
+  const spent = spending(outcome, budget.creditsOf);
   const trailers = { Task: token.task, Attempt: String(token.attempt), Worker: token.worker };
+  const keep = (why: string) => keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (${why})`);
   if (!outcome.ok) {
-    await keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (${stopReason ?? outcome.reason})`);
+    await keep(stopReason ?? outcome.kind);
     if (stopReason) {
       log(`attempt ${token.attempt} of ${token.task} stopped: ${stopReason}`);
       return false;
     }
-    return handOff(context, { outcome: "failed", error: outcome.message });
+    // A spent budget asks for a person (blocked), not a retry: the agent said so, or its charge used the rest.
+    const used = budget.spentBefore + (spent.usage?.credits ?? 0);
+    if (outcome.kind === "budget" || (kind !== "shell" && budget.limit !== undefined && used >= budget.limit)) {
+      return handOff(context, { outcome: "failed", error: budgetExhaustedReason(token.task, used, budget.limit ?? used), blocked: true, ...spent });
+    }
+    return handOff(context, { outcome: "failed", error: outcome.reason, ...spent });
+  }
+  const resultProblem = await checkedResult(context, subtask.result_schema, outcome.result);
+  if (resultProblem !== undefined) {
+    await keep("result rejected");
+    await sendMessage(store, token.task, { kind: "feedback", from: "result check", text: resultProblem }).catch(() => undefined);
+    return handOff(context, { outcome: "failed", error: resultProblem, ...spent });
+  }
+  const refused = await refusedChanges(worktree, base, subtask, context.config).catch((error: unknown) => `could not list the changed files: ${error instanceof Error ? error.message : String(error)}`);
+  if (refused) {
+    await keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (refused by the file guard)`);
+    await sendMessage(store, token.task, { kind: "feedback", from: "guard", text: guardFeedback(refused) });
+    return handOff(context, { outcome: "failed", error: `file guard: ${refused}` });
   }
   if (context.config.reviewCommand) {
     const review = await runShellAgent({
       command: context.config.reviewCommand,
       cwd: worktree,
-      env: agentEnv(store.paths, token, worktree, shimDir),
+      env,
       timeoutMs: context.config.taskTimeoutMs,
       signal: agentStop.signal,
     });
     if (!review.ok) {
-      await keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (review failed)`);
+      await keep("review failed");
       await sendMessage(store, token.task, { kind: "feedback", from: "review", text: `review failed: ${review.message}` });
-      return handOff(context, { outcome: "failed", error: `review gate failed: ${review.message}` });
+      return handOff(context, { outcome: "failed", error: `review gate failed: ${review.message}`, ...spent });
     }
   }
   let commit: string;
@@ -180,9 +237,41 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
     commit = await commitAll(worktree, { message: `${token.task}: ${subtask.name}`, trailers, allowEmpty: true });
     markWorktreeClean(worktree);
   } catch (error: unknown) {
-    return handOff(context, { outcome: "failed", error: `commit failed: ${error instanceof Error ? error.message : String(error)}` });
+    return handOff(context, { outcome: "failed", error: `commit failed: ${error instanceof Error ? error.message : String(error)}`, ...spent });
   }
-  return handOff(context, { outcome: "succeeded", commit });
+  return handOff(context, { outcome: "succeeded", commit, ...spent }, outcome.result);
+}
+
+/** What the hand-off records of an attempt's spending: usage (credits filled in by the config's rates) and final message. */
+function spending(outcome: AgentResult, creditsOf: (usage: Usage) => number): { usage?: Usage; final_message?: string } {
+  const spent: { usage?: Usage; final_message?: string } = {};
+  const usage = addUsage(outcome.usage, undefined);
+  const tokens = (usage.input_tokens ?? 0) + (usage.output_tokens ?? 0);
+  if (tokens > 0 && !usage.credits) usage.credits = creditsOf(usage);
+  // A shell command spends nothing: its hand-offs stay as they were, without a usage of zeros.
+  if (tokens > 0 || (usage.calls ?? 0) > 0 || usage.cost_usd !== undefined) spent.usage = usage;
+  const message = cutFinalMessage(outcome.finalMessage);
+  if (message !== undefined) spent.final_message = message;
+  return spent;
+}
+
+/**
+ * Why the attempt's structured result is refused, or undefined when it is fine: with a `result_schema`, the
+ * result (the agent's, else the one `codex-worker result` recorded during this attempt) must be there and match.
+ */
+async function checkedResult(context: AttemptContext, schema: Record<string, unknown> | undefined, given: unknown): Promise<string | undefined> {
+  if (schema === undefined) return undefined;
+  // The lead clears task.result at each assignment, so a result found now was recorded by this attempt.
+  const result = given !== undefined ? given : (await context.store.progress.read()).tasks[context.token.task]?.result;
+  if (result === undefined) {
+    return "no result reported: the subtask has a result_schema; record the result with `codex-worker result '<json>'`";
+  }
+  try {
+    const problems = schemaProblems(schema, result);
+    return problems === undefined ? undefined : `the result does not match the subtask's result_schema: ${problems}`;
+  } catch (error: unknown) {
+    return `the result could not be checked: result_schema is not a valid JSON Schema: ${error instanceof Error ? error.message : String(error)}`;
+  }
 }
 
 /** Work that is not handed off is committed on the attempt's branch, so nothing is lost. */
@@ -196,11 +285,13 @@ async function keepWork(context: AttemptContext, worktree: string, trailers: Rec
   }
 }
 
-/** True when the hand-off was written (it sets our worker entry idle in the same write). */
-async function handOff(
-  context: AttemptContext,
-  result: { outcome: "succeeded"; commit: string } | { outcome: "failed"; error: string },
-): Promise<boolean> {
+type HandoffFields = Omit<Handoff, "attempt" | "at">;
+
+/**
+ * True when the hand-off was written (it sets our worker entry idle in the same write). The attempt's usage is
+ * added to the task's total in that same fenced write, so it is counted once; the result the agent gave too.
+ */
+async function handOff(context: AttemptContext, result: HandoffFields, agentResult?: unknown): Promise<boolean> {
   const { store, token } = context;
   const fence = await fencedTaskUpdate(store, token, `hand-off (${result.outcome})`, (task, progress) => {
     const now = new Date().toISOString();
@@ -211,17 +302,21 @@ async function handOff(
     }
     task.handoff = { attempt: token.attempt, at: now, ...result };
     task.updated_at = now;
-    task.detail = result.outcome === "succeeded" ? "done; waiting for the lead to merge" : `failed: ${result.error}`;
+    task.detail = result.outcome === "succeeded" ? "done; waiting for the lead to merge" : `failed: ${result.error ?? "the agent failed"}`;
     if (result.outcome === "succeeded") task.percent = 100;
+    if (result.usage) task.usage = addUsage(task.usage, result.usage);
+    if (result.final_message !== undefined) task.final_message = result.final_message;
+    if (agentResult !== undefined) task.result = agentResult;
   });
   if (fence.applied) {
+    const spent = result.usage ? { usage: result.usage } : {};
     await store.event({
       type: "attempt.handoff",
       task: token.task,
       attempt: token.attempt,
       worker: token.worker,
       reason: result.outcome === "failed" ? result.error : undefined,
-      data: result.outcome === "succeeded" ? { commit: result.commit } : { outcome: "failed" },
+      data: result.outcome === "succeeded" ? { commit: result.commit, ...spent } : { outcome: "failed", ...(result.blocked ? { blocked: true } : {}), ...spent },
     });
   }
   return fence.applied;
@@ -233,35 +328,4 @@ async function recordAgentPid(store: CodexStore, token: AttemptToken, pid: numbe
     const me = progress.workers?.[token.worker];
     if (me && me.task === token.task && me.attempt === token.attempt) me.agent_pid = pid;
   });
-}
-
-async function ack(store: CodexStore, token: AttemptToken, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await store.inbox(token.task).update((inbox) => {
-    const now = new Date().toISOString();
-    for (const message of inbox.messages) {
-      if (ids.includes(message.id) && !message.acked_at) {
-        message.acked_at = now;
-        message.acked_by = token.worker;
-      }
-    }
-  });
-}
-
-/** Cancel stops the agent; notes and feedback are appended to the notes file the agent can read. */
-async function readInbox(context: AttemptContext, stopAgent: (reason: StopReason) => void): Promise<void> {
-  const { store, token } = context;
-  const inbox = await store.inbox(token.task).read();
-  const pending = inbox.messages.filter((m) => !m.acked_at && m.kind !== "assignment");
-  if (pending.length === 0) return;
-  const notes: string[] = [];
-  for (const message of pending) {
-    if (message.kind === "cancel") {
-      if (message.attempt === undefined || message.attempt === token.attempt) stopAgent("cancelled");
-      continue;
-    }
-    notes.push(`[${message.created_at}] ${message.kind} from ${message.from ?? "someone"}: ${message.text ?? ""}\n`);
-  }
-  if (notes.length > 0) await appendFile(notesFile(store.paths, token), notes.join(""));
-  await ack(store, token, pending.filter((m) => m.kind !== "cancel" || m.attempt === undefined || m.attempt === token.attempt).map((m) => m.id));
 }

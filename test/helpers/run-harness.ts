@@ -32,8 +32,15 @@ export interface SubtaskSpec {
   id: string;
   name?: string;
   deps?: string[];
-  command: string | string[];
+  /** For the shell agent (the default); other agents need none. */
+  command?: string | string[];
   timeout?: string;
+  agent?: string;
+  description?: string;
+  acceptance?: string | string[];
+  files?: string[];
+  budget?: number;
+  result_schema?: Record<string, unknown>;
 }
 
 export interface Exit {
@@ -76,6 +83,15 @@ export class RunRepo {
     if (init.code !== 0) throw new Error(`codex-lead init failed (${init.code}): ${init.stderr}`);
     writeFileSync(path.join(repo.dir, "config.json"), `${JSON.stringify({ ...FAST_CONFIG, ...config }, null, 2)}\n`);
     repo.writePlan(subtasks);
+    return repo;
+  }
+
+  /** A temp repository set up by `codex-lead init --example` (the offline example's plan and config). */
+  static async example(): Promise<RunRepo> {
+    const repo = new RunRepo(tempRepo("codex-example-"));
+    repos.push(repo);
+    const init = await repo.lead(["init", "--example"]);
+    if (init.code !== 0) throw new Error(`codex-lead init --example failed (${init.code}): ${init.stderr}`);
     return repo;
   }
 

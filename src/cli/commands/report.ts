@@ -1,5 +1,7 @@
 // `codex-lead report`: the markdown progress report on stdout.
 import type { Command } from "commander";
+import { loadMetrics } from "../../metrics/load-metrics.js";
+import { renderMetricsSection } from "../../metrics/render-metrics.js";
 import { loadPlan } from "../../plan/load-plan.js";
 import { renderReport } from "../../report/report-markdown.js";
 import type { CliContext } from "../context.js";
@@ -7,11 +9,11 @@ import type { CliContext } from "../context.js";
 export function registerReport(program: Command, ctx: CliContext): void {
   program
     .command("report")
-    .description("the progress report in markdown: overall %, completed, in progress, remaining, blockers")
+    .description("the progress report in markdown: overall %, completed, in progress, remaining, blockers, metrics")
     .action(async () => {
       const store = await ctx.store();
       const plan = await loadPlan(store);
-      const progress = await store.progress.read();
-      ctx.output.data(renderReport(plan, progress));
+      const [progress, metrics] = await Promise.all([store.progress.read(), loadMetrics(store)]);
+      ctx.output.data(`${renderReport(plan, progress)}\n${renderMetricsSection(metrics)}`);
     });
 }

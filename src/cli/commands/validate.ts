@@ -3,6 +3,8 @@ import type { Command } from "commander";
 import { CodexError, ExitCode, InvalidFileError, PlanError } from "../../errors.js";
 import { waves } from "../../plan/graph.js";
 import { loadPlan, type Plan } from "../../plan/load-plan.js";
+import { profileProblems } from "../../agents/profiles.js";
+import { schemaProblems } from "../../agents/openai/schema-check.js";
 import type { CodexStore } from "../../store/codex-store.js";
 import type { CliContext } from "../context.js";
 
@@ -25,9 +27,25 @@ async function collect<T>(target: Target, label: string, problems: Map<Target, s
 
 export async function validateRepo(store: CodexStore): Promise<{ plan: Plan; waves: string[][] }> {
   const problems = new Map<Target, string[]>();
-  await collect("config", store.config.label, problems, () => store.resolvedConfig());
+  const config = await collect("config", store.config.label, problems, () => store.resolvedConfig());
   const plan = await collect("features", store.features.label, problems, () => loadPlan(store));
   await collect("progress", store.progress.label, problems, () => store.progress.read());
+  const add = (target: Target, line: string): void => void problems.set(target, [...(problems.get(target) ?? []), line]);
+  // Profiles need both files: a name used in either must be built in or defined in config.json `agents`.
+  if (config) {
+    for (const line of profileProblems(plan, config, { config: store.config.label, features: store.features.label })) {
+      add(line.startsWith(store.config.label) ? "config" : "features", line);
+    }
+  }
+  for (const task of plan?.tasks ?? []) {
+    if (task.result_schema === undefined) continue;
+    try {
+      schemaProblems(task.result_schema, null); // compiles the schema; only a bad schema throws
+    } catch (error: unknown) {
+      const problem = error instanceof Error ? error.message : String(error);
+      add("features", `${store.features.label}: subtask ${JSON.stringify(task.id)}: result_schema is not a valid JSON Schema: ${problem}`);
+    }
+  }
   if (problems.size > 0 || plan === undefined) {
     const lines = [...problems.values()].flat();
     const missing = lines.some((line) => line.endsWith("does not exist"));

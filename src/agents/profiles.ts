@@ -1,0 +1,67 @@
+// Agent profiles by name: config.json `agents` first (a name there replaces a built-in), then the built-in ones.
+import type { AgentProfile, CliProfile, Config } from "../schema/config.js";
+import type { Plan } from "../plan/plan.js";
+
+/** The built-in profile names, in the order they are listed to people. */
+export const BUILT_IN_PROFILES = ["shell", "codex", "claude", "gemini", "openai"] as const;
+
+/** The cli presets by name (the argv of each CLI run non-interactively). */
+const CLI_PRESETS: Partial<Record<string, CliProfile>> = {};
+
+function builtIn(name: string): AgentProfile | undefined {
+  if (name === "shell") return { type: "shell" };
+  if (name === "openai") return { type: "openai" };
+  return Object.hasOwn(CLI_PRESETS, name) ? CLI_PRESETS[name] : undefined;
+}
+
+/** Every profile name a subtask may use with this config: built-ins, then the config's own, without repeats. */
+export function knownProfileNames(config: Pick<Config, "agents">): string[] {
+  return [...new Set<string>([...BUILT_IN_PROFILES, ...Object.keys(config.agents)])];
+}
+
+export type ResolvedProfile = { ok: true; name: string; profile: AgentProfile } | { ok: false; name: string; reason: string };
+
+/** The profile called `name`, or why there is none (naming the known ones and where to define a new one). */
+export function resolveProfile(name: string, config: Pick<Config, "agents">): ResolvedProfile {
+  // Own properties only: a name such as "constructor" must not find Object.prototype's.
+  const configured = Object.hasOwn(config.agents, name) ? config.agents[name] : undefined;
+  const profile = configured ?? builtIn(name);
+  if (profile) return { ok: true, name, profile };
+  if ((BUILT_IN_PROFILES as readonly string[]).includes(name)) {
+    return { ok: false, name, reason: `the built-in agent profile ${JSON.stringify(name)} is not available in this version; define it in config.json under "agents"` };
+  }
+  return { ok: false, name, reason: unknownProfileMessage(name, config) };
+}
+
+export function unknownProfileMessage(name: string, config: Pick<Config, "agents">): string {
+  return (
+    `unknown agent profile ${JSON.stringify(name)}; known: ${knownProfileNames(config).join(", ")} ` +
+    `(define it in config.json under "agents", e.g. "agents": { ${JSON.stringify(name)}: { "type": "cli", "command": [...] } })`
+  );
+}
+
+/** The profile a subtask runs with: its own `agent`, else the config's default. */
+export function profileNameOf(task: { agent?: string | undefined }, config: Pick<Config, "agent">): string {
+  return task.agent ?? config.agent;
+}
+
+/**
+ * Every unknown profile name the plan and config use, as `place: message` lines for `codex-lead validate`:
+ * the config's `agent` and `review.agent`, and each subtask's `agent`.
+ */
+export function profileProblems(plan: Plan | undefined, config: Config, labels: { config: string; features: string }): string[] {
+  const problems: string[] = [];
+  const check = (place: string, name: string | undefined): void => {
+    if (name === undefined) return;
+    const resolved = resolveProfile(name, config);
+    if (!resolved.ok) problems.push(`${place}: ${resolved.reason}`);
+  };
+  check(`${labels.config}: agent`, config.agent);
+  check(`${labels.config}: review.agent`, config.reviewAgent);
+  plan?.file.features.forEach((feature, f) => {
+    feature.subtasks.forEach((subtask, s) => {
+      check(`${labels.features}: features[${f}].subtasks[${s}].agent (id ${JSON.stringify(subtask.id)})`, subtask.agent);
+    });
+  });
+  return problems;
+}
