@@ -46,7 +46,8 @@ export function parsePatch(patch: string): Operation[] {
       const added: string[] = [];
       while (n < end && !(lines[n] ?? "").startsWith("*** ")) {
         const body = lines[n] ?? "";
-        if (!body.startsWith("+")) throw new ToolError(`patch line ${n + 1}: every line of an added file starts with "+"`);
+        // A blank line where "+" was forgotten is taken as an empty line of the file.
+        if (!body.startsWith("+") && body !== "") throw new ToolError(`patch line ${n + 1}: every line of an added file starts with "+"`);
         added.push(body.slice(1));
         n++;
       }
