@@ -6,13 +6,16 @@ import type { EventLine } from "../schema/events.js";
 import path from "node:path";
 import { errnoCode } from "../errors.js";
 import { appendNoFollow } from "./safe-path.js";
+import { redactSecrets } from "../util/redact.js";
 
 export type EventInput = Omit<EventLine, "ts"> & { ts?: string };
 
 /** Appends one event. A symbolic link from `codexDir` (default: the log's folder) down to the log is refused (SymlinkError). */
 export async function appendEvent(file: string, event: EventInput, codexDir?: string): Promise<EventLine> {
   const line: EventLine = { ts: event.ts ?? new Date().toISOString(), ...event };
-  appendNoFollow(codexDir ?? path.dirname(file), file, `${JSON.stringify(line)}\n`);
+  // Reasons carry stderr tails: secrets of the environment are not written down.
+  const text = JSON.stringify(line, (_key, value: unknown) => (typeof value === "string" ? redactSecrets(value) : value));
+  appendNoFollow(codexDir ?? path.dirname(file), file, `${text}\n`);
   return line;
 }
 

@@ -14,6 +14,7 @@ import { CodexStore } from "../store/codex-store.js";
 import { runAttempt } from "./run-attempt.js";
 import type { AttemptToken } from "../ops/fence.js";
 import { Wake } from "../store/wake.js";
+import { redactSecrets } from "../util/redact.js";
 
 export interface WorkerOptions {
   root: string;
@@ -38,7 +39,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
   assertSafeWorkerId(id);
   let config: Config = resolveConfig(await new CodexStore(options.root).config.read());
   const store = new CodexStore(options.root, { lockStaleMs: config.lockStaleMs, fsync: config.fsync });
-  const log = options.log ?? ((line: string) => process.stderr.write(`[${id}] ${line}\n`));
+  const log = options.log ?? ((line: string) => process.stderr.write(`[${id}] ${redactSecrets(line)}\n`));
   const heartbeatMs = options.heartbeatMs ?? config.heartbeatMs;
   // The lead we follow, as a claim: its start time is taken now, while it is surely the process that started us.
   let lead: ProcessClaim | undefined = options.leadPid ? { pid: options.leadPid, start: startTimeOf(options.leadPid) } : undefined;
