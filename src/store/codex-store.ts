@@ -14,6 +14,8 @@ import { clearDeadHolderLock } from "./file-lock.js";
 import { JsonFile, type JsonFileOptions } from "./json-file.js";
 import { codexPaths, displayPath, inboxPath, type CodexPaths } from "./paths.js";
 import { assertNoSymlink } from "./safe-path.js";
+import { CodexError } from "../errors.js";
+import { SAFE_ID_ADVICE, unsafeIdReasons } from "../plan/id-rules.js";
 
 export interface StoreOptions {
   lockStaleMs?: number;
@@ -59,7 +61,10 @@ export class CodexStore {
     });
   }
 
+  /** The inbox of `task`; an id unsafe as a file name (read from a file, never checked) is refused. */
   inbox(task: string): JsonFile<InboxFile> {
+    const unsafe = unsafeIdReasons(task);
+    if (unsafe.length > 0) throw new CodexError("E_UNSAFE_ID", `task id ${JSON.stringify(task)} cannot name an inbox: it ${unsafe.join(", ")}`, { hint: `Task ids ${SAFE_ID_ADVICE}.` });
     return new JsonFile<InboxFile>({
       file: inboxPath(this.paths, task),
       schema: async () => (await import("../schema/inbox.js")).InboxFile,

@@ -8,7 +8,10 @@ import { CodexError, ExitCode, errnoCode } from "../errors.js";
 /** The first symbolic link on the way from `base` (itself included) down to `target`, or undefined. A missing part ends the walk. */
 export function symlinkOnPath(base: string, target: string): string | undefined {
   const relative = path.relative(base, target);
-  if (relative.startsWith("..") || path.isAbsolute(relative)) throw new RangeError(`${target} is not inside ${base}`);
+  if (relative.startsWith("..") || path.isAbsolute(relative)) {
+    // Only an id read from a file that slipped past its check can lead here: refuse it, never write there.
+    throw new CodexError("E_UNSAFE_PATH", `refused to use ${target}: it is not inside ${base}`, { exitCode: ExitCode.usage });
+  }
   let current = base;
   for (const part of ["", ...(relative === "" ? [] : relative.split(path.sep))]) {
     current = path.join(current, part);

@@ -143,7 +143,8 @@ interface Offer {
 /** Our assignment, when progress.json gives us one: our entry and the task's agree. */
 function offerIn(progress: ProgressFile | undefined, id: string): Offer | undefined {
   const me = progress?.workers?.[id];
-  if (!me?.task || !me.attempt) return undefined;
+  // A task id becomes file names (inbox, notes) and a branch: one a person's edit made unsafe is never taken.
+  if (!me?.task || !me.attempt || unsafeIdReasons(me.task).length > 0) return undefined;
   const task = progress?.tasks[me.task];
   if (task?.status !== "in_progress" || task.assignee !== id || task.attempt !== me.attempt) return undefined;
   return { token: { task: me.task, attempt: me.attempt, worker: id }, base: task.base };
