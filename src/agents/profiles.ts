@@ -47,7 +47,7 @@ export function profileNameOf(task: { agent?: string | undefined }, config: Pick
 
 /**
  * Every unknown profile name the plan and config use, as `place: message` lines for `codex-lead validate`:
- * the config's `agent` and `review.agent`, and each subtask's `agent`.
+ * the config's `agent` and `review.agent`, each feature's default `agent` and each subtask's `agent`.
  */
 export function profileProblems(plan: Plan | undefined, config: Config, labels: { config: string; features: string }): string[] {
   const problems: string[] = [];
@@ -59,6 +59,7 @@ export function profileProblems(plan: Plan | undefined, config: Config, labels: 
   check(`${labels.config}: agent`, config.agent);
   check(`${labels.config}: review.agent`, config.reviewAgent);
   plan?.file.features.forEach((feature, f) => {
+    check(`${labels.features}: features[${f}].agent (id ${JSON.stringify(feature.id)})`, feature.agent);
     feature.subtasks.forEach((subtask, s) => {
       check(`${labels.features}: features[${f}].subtasks[${s}].agent (id ${JSON.stringify(subtask.id)})`, subtask.agent);
     });

@@ -1,6 +1,7 @@
 // What happens to a task when an attempt ends badly: retry with exponential backoff and jitter, or fail with every reason.
 import type { Config } from "../schema/config.js";
 import type { TaskState } from "../schema/progress.js";
+import { redactSecrets } from "../util/redact.js";
 
 export interface AttemptEnd {
   attempt: number;
@@ -29,6 +30,7 @@ export function endAttemptBadly(
   options: { random?: () => number; finalStatus?: "failed" | "blocked" } = {},
 ): "retry" | "failed" {
   const at = end.now.toISOString();
+  end = { ...end, reason: redactSecrets(end.reason) };
   task.attempts = [
     ...(task.attempts ?? []),
     { attempt: end.attempt, worker: end.worker, outcome: end.outcome, reason: end.reason, at },
