@@ -74,6 +74,13 @@ export interface AgentInput {
    * calls `ack` once they are in the conversation; for the others the worker writes them to `notesFile`.
    */
   takeMessages?: () => Promise<{ messages: LiveMessage[]; ack: () => Promise<void> }>;
+  /**
+   * Set when this attempt continues an earlier one of the same subtask that stopped unexpectedly (crash, kill, stall)
+   * and the worktree starts from that attempt's kept work on the same base. The openai agent then replays the
+   * conversation recorded in `<recordDir>/a<fromAttempt>.jsonl` instead of starting afresh: no call whose answer is
+   * recorded is made again. That attempt's spending, if it never reported it, is `usageOfRecord(recordDir, fromAttempt)`.
+   */
+  resume?: { fromAttempt: number };
   /** The pid of a process group the agent started (the lead kills it should the worker die). */
   onSpawn?: (pid: number) => void;
   log: (line: string) => void;

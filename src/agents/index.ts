@@ -12,4 +12,11 @@ export { runAgent } from "./run-agent.js";
 export { runShellAgentAsAgent } from "./shell-agent.js";
 export { resolveProfile, knownProfileNames, profileNameOf, BUILT_IN_PROFILES, type ResolvedProfile } from "./profiles.js";
 export { buildTaskPrompt } from "./prompt.js";
-export { structuredCall, ModelCallError, type StructuredCallOptions, type StructuredCallResult } from "./openai/index.js";
+export {
+  runOpenAIAgent,
+  structuredCall,
+  ModelCallError,
+  usageOfRecord,
+  type StructuredCallOptions,
+  type StructuredCallResult,
+} from "./openai/index.js";
