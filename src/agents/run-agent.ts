@@ -1,11 +1,12 @@
 // Runs the agent of an attempt by its profile's type. The worker calls this for every kind.
 import { emptyUsage, type Agent, type AgentInput, type AgentResult } from "./contract.js";
+import { runOpenAIAgent } from "./openai/index.js";
 import { runShellAgentAsAgent } from "./shell-agent.js";
 
 const AGENTS: Record<AgentInput["profile"]["type"], Agent | undefined> = {
   shell: runShellAgentAsAgent,
   cli: undefined,
-  openai: undefined,
+  openai: runOpenAIAgent,
 };
 
 /** The agent's result; a bug in an agent (a thrown error) becomes a failed attempt rather than a dead worker. */

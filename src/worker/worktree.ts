@@ -3,6 +3,11 @@ import { existsSync } from "node:fs";
 import { worktreeAdd } from "../git/index.js";
 import { runGit } from "../git/run-git.js";
 
+/** The branch of one attempt: codex/work/<task>/a<attempt>. */
+export function workBranch(token: { task: string; attempt: number }): string {
+  return `codex/work/${token.task}/a${token.attempt}`;
+}
+
 /** Worktrees whose last attempt ended in a commit of everything (add -A): no untracked leftovers to clean. */
 const leftClean = new Set<string>();
 

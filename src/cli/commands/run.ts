@@ -8,12 +8,19 @@ interface RunOptions {
   stallTimeout?: number;
   heartbeat?: number;
   maxAttempts?: number;
+  maxCredits?: number;
   json?: boolean;
 }
 
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number of at least 1.");
+  return n;
+}
+
+function credits(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number of credits, 0 or more.");
   return n;
 }
 
@@ -31,6 +38,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option("--stall-timeout <duration>", "silence after which a worker is killed and its task reassigned (e.g. 60s)", duration)
     .option("--heartbeat <duration>", "how often workers renew their lease (e.g. 2s)", duration)
     .option("--max-attempts <n>", "attempts per subtask before it fails", positiveInt)
+    .option("--max-credits <n>", "the run's credit cap: once spent, no new attempt starts and the run ends with exit 6 (default: config.run_budget)", credits)
     .option("--json", "NDJSON events on stdout instead of the progress line")
     .action(async (options: RunOptions) => {
       const root = await ctx.root();
@@ -54,6 +62,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
           ...(options.stallTimeout === undefined ? {} : { stallTimeout: options.stallTimeout }),
           ...(options.heartbeat === undefined ? {} : { heartbeat: options.heartbeat }),
           ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+          ...(options.maxCredits === undefined ? {} : { maxCredits: options.maxCredits }),
           onEvent: (event) => display.onEvent(event),
           signal: controller.signal,
         });
