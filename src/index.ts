@@ -34,3 +34,4 @@ export { backoffMs, endAttemptBadly } from "./lead/attempts.js";
 export { runWorker, type WorkerOptions } from "./worker/run-worker.js";
 export { fencedTaskUpdate, staleReason, type AttemptToken, type FenceResult } from "./ops/fence.js";
 export * from "./checkpoints/index.js";
+export * from "./jobs/index.js";

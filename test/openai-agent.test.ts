@@ -82,6 +82,7 @@ describe("openai agent", () => {
       { name: "search", arguments: { pattern: "secret", path: "out-dir" } },
       { name: "apply_patch", arguments: { patch: "*** Begin Patch\n*** Add File: out-dir/p.txt\n+x\n*** End Patch" } },
       { name: "read_file", arguments: { path: "a.txt" } },
+      { name: "list_files", arguments: {} },
     ];
     server = await startFakeOpenAI({
       replies: [{ toolCalls: attempts }, { toolCalls: [{ name: "finish", arguments: { summary: "looked around" } }] }],
@@ -101,6 +102,8 @@ describe("openai agent", () => {
     expect(outputs[8]).toMatch(/goes through a symlink leading outside/);
     expect(outputs[9]).toMatch(/^error: patch path "out-dir\/p.txt" goes through a symlink leading outside/);
     expect(outputs[10]).toBe("inside");
+    // The listing names the links (never followed) and leaves out the worktree's .git file.
+    expect(outputs[11]).toBe("a.txt\nout-dir@\nout-file@\nREADME.md");
     expect(readFileSync(path.join(outside, "secret.txt"), "utf8")).toBe("secret\n");
     expect(existsSync(path.join(outside, "new.txt"))).toBe(false);
     expect(existsSync(path.join(outside, "p.txt"))).toBe(false);

@@ -18,6 +18,7 @@ import { registerShow } from "./commands/show.js";
 import { registerChanges } from "./commands/changes.js";
 import { registerRollback } from "./commands/rollback.js";
 import { registerGc } from "./commands/gc.js";
+import { registerJobs } from "./commands/jobs.js";
 import { registerMetrics } from "./commands/metrics.js";
 import { runMain } from "./run-main.js";
 
@@ -56,6 +57,7 @@ export function buildLeadProgram(ctx: CliContext): Command {
   registerChanges(program, ctx);
   registerRollback(program, ctx);
   registerGc(program, ctx);
+  registerJobs(program, ctx);
   registerMetrics(program, ctx);
   return program;
 }

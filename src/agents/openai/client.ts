@@ -1,12 +1,13 @@
 // One model call on the official `openai` SDK against any OpenAI-compatible endpoint: which endpoint, key and API a
 // profile means, and a call with our retry loop (the SDK's own retries off), a per-call timeout and extra headers.
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
 import type { ResponseCreateParamsNonStreaming } from "openai/resources/responses/responses";
 import type { OpenAIProfile } from "../../schema/config.js";
 import type { Usage } from "../../schema/common.js";
 import { tryParseDuration } from "../../util/duration.js";
 import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from "./retry.js";
+import { sdk } from "./sdk.js";
 import { parseReply, type Api, type AssistantEntry } from "./transcript.js";
 
 export const DEFAULT_MODEL = "gpt-5.5";
@@ -69,7 +70,7 @@ export function connect(
   return {
     ok: true,
     connection: {
-      client: new OpenAI({ apiKey, baseURL, maxRetries: 0, timeout: callTimeoutMs }),
+      client: new (sdk().OpenAI)({ apiKey, baseURL, maxRetries: 0, timeout: callTimeoutMs }),
       api: chooseApi(profile.api, baseURL),
       model: profile.model ?? DEFAULT_MODEL,
       baseURL,

@@ -136,6 +136,17 @@ function count(value: unknown): number {
   return typeof value === "number" && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
 }
 
+/** One call's usage; compatible servers may leave out any of these (or `usage` itself): missing counts are 0. */
+function usageOf(input: unknown, cached: unknown, output: unknown, reasoning: unknown): Usage {
+  return {
+    input_tokens: count(input),
+    cached_input_tokens: count(cached),
+    output_tokens: count(output),
+    reasoning_tokens: count(reasoning),
+    calls: 1,
+  };
+}
+
 /** The assistant's turn from a response body of either API, whitelisted field by field. */
 export function parseReply(api: Api, body: unknown): { entry: AssistantEntry; usage: Usage } {
   const root = asObject(body) ?? {};
@@ -169,13 +180,12 @@ function parseResponses(root: Loose): { entry: AssistantEntry; usage: Usage } {
   if (reasoning.length > 0) entry.reasoning = reasoning;
   return {
     entry,
-    usage: {
-      input_tokens: count(usage?.input_tokens),
-      cached_input_tokens: count(asObject(usage?.input_tokens_details)?.cached_tokens),
-      output_tokens: count(usage?.output_tokens),
-      reasoning_tokens: count(asObject(usage?.output_tokens_details)?.reasoning_tokens),
-      calls: 1,
-    },
+    usage: usageOf(
+      usage?.input_tokens,
+      asObject(usage?.input_tokens_details)?.cached_tokens,
+      usage?.output_tokens,
+      asObject(usage?.output_tokens_details)?.reasoning_tokens,
+    ),
   };
 }
 
@@ -195,12 +205,11 @@ function parseChat(root: Loose): { entry: AssistantEntry; usage: Usage } {
   const usage = asObject(root.usage);
   return {
     entry: { role: "assistant", text: asString(message.content) ?? "", toolCalls },
-    usage: {
-      input_tokens: count(usage?.prompt_tokens),
-      cached_input_tokens: count(asObject(usage?.prompt_tokens_details)?.cached_tokens),
-      output_tokens: count(usage?.completion_tokens),
-      reasoning_tokens: count(asObject(usage?.completion_tokens_details)?.reasoning_tokens),
-      calls: 1,
-    },
+    usage: usageOf(
+      usage?.prompt_tokens,
+      asObject(usage?.prompt_tokens_details)?.cached_tokens,
+      usage?.completion_tokens,
+      asObject(usage?.completion_tokens_details)?.reasoning_tokens,
+    ),
   };
 }
