@@ -1,6 +1,5 @@
 // `codex-lead run`: the main job. The engine (src/lead/run-lead.ts) is loaded only when this command runs.
 import { InvalidArgumentError, type Command } from "commander";
-import { UsageError } from "../../errors.js";
 import { tryParseDuration } from "../../util/duration.js";
 import type { CliContext } from "../context.js";
 import { dryRun, nonNegativeCredits } from "./run-dry.js";
@@ -10,7 +9,6 @@ interface RunOptions {
   stallTimeout?: number;
   heartbeat?: number;
   maxAttempts?: number;
-  maxCredits?: number;
   json?: boolean;
   dryRun?: boolean;
   maxCredits?: number;
@@ -19,12 +17,6 @@ interface RunOptions {
 export function positiveInt(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number of at least 1.");
-  return n;
-}
-
-function credits(value: string): number {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number of credits, 0 or more.");
   return n;
 }
 
@@ -42,17 +34,17 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option("--stall-timeout <duration>", "silence after which a worker is killed and its task reassigned (e.g. 60s)", duration)
     .option("--heartbeat <duration>", "how often workers renew their lease (e.g. 2s)", duration)
     .option("--max-attempts <n>", "attempts per subtask before it fails", positiveInt)
-    .option("--max-credits <n>", "the run's credit cap: once spent, no new attempt starts and the run ends with exit 6 (default: config.run_budget)", credits)
     .option("--json", "NDJSON events on stdout instead of the progress line")
     .option("--dry-run", "print what would run, in which order (waves), with which agent and budget; change nothing")
-    .option("--max-credits <n>", "budget gate: exit 6 when the planned credits (with --dry-run) exceed n", nonNegativeCredits)
+    .option(
+      "--max-credits <n>",
+      "the run's credit cap: once spent, no new attempt starts and the run ends with exit 6 (default: config.run_budget); with --dry-run, a gate: exit 6 when the planned credits exceed n",
+      nonNegativeCredits,
+    )
     .action(async (options: RunOptions) => {
       if (options.dryRun) {
         await dryRun(ctx, options);
         return;
-      }
-      if (options.maxCredits !== undefined) {
-        throw new UsageError("--max-credits is a budget gate of --dry-run here", "Use `codex-lead run --dry-run --max-credits N`; to cap a real run's spending set run_budget in .codex/config.json.");
       }
       const root = await ctx.root();
       // Loaded here, not at start-up: the engine is big and the other commands never need it.
