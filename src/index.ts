@@ -3,6 +3,8 @@ export * from "./errors.js";
 export * from "./schema/index.js";
 export { parseDuration, tryParseDuration, formatDuration } from "./util/duration.js";
 export { canonicalJson, parseJsonText } from "./util/json-text.js";
+export { visible, type VisibleOptions } from "./util/terminal-text.js";
+export { redactSecrets, secretValues, isSecretName, REDACTED, MIN_SECRET_LENGTH } from "./util/redact.js";
 export { JsonFile, type JsonFileOptions, type UpdateOptions, type UpdateResult } from "./store/json-file.js";
 export { withFileLock, type LockOptions } from "./store/file-lock.js";
 export { CodexStore, type StoreOptions } from "./store/codex-store.js";

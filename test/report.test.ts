@@ -169,19 +169,19 @@ Last updated: never
 });
 
 describe("refreshMirror", () => {
-  it("fills status, overall_progress, blockers and last_updated without touching the plan", () => {
+  it("fills status, overall_progress, blockers and last_updated without touching the plan (no error text: features.json is committed)", () => {
     const mirrored = refreshMirror(FEATURES, PROGRESS);
     expect(mirrored.features.map((feature) => feature.subtasks.map((subtask) => subtask.status))).toEqual([
       ["completed", "failed", "in_progress"],
       ["not_started", "blocked"],
     ]);
     expect(mirrored.features.map(({ overall_progress, blockers, last_updated }) => ({ overall_progress, blockers, last_updated }))).toEqual([
-      { overall_progress: "33%", blockers: ["auth-login: failed (tests fail)"], last_updated: "2026-01-01T10:29:50Z" },
+      { overall_progress: "33%", blockers: ["auth-login: failed after 2 attempts: failed (see `codex-lead status`)"], last_updated: "2026-01-01T10:29:50Z" },
       { overall_progress: "0%", blockers: ["docs-readme: blocked (waiting for a person)"], last_updated: undefined },
     ]);
     expect([mirrored.overall_progress, mirrored.blockers, mirrored.last_updated]).toEqual([
       "20%",
-      ["auth-login: failed (tests fail)", "docs-readme: blocked (waiting for a person)"],
+      ["auth-login: failed after 2 attempts: failed (see `codex-lead status`)", "docs-readme: blocked (waiting for a person)"],
       "2026-01-01T10:29:50Z",
     ]);
     expect(FEATURES.features[0]?.subtasks[0]?.status).toBeUndefined();

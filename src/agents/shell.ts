@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { isProcessGroupAlive, killProcessGroup } from "./process-group.js";
 import { OutputTail } from "./output-tail.js";
+import { redactSecrets } from "../util/redact.js";
 
 export { isProcessAlive, isProcessGroupAlive, killProcessGroup, killProcessesUnder, type KillOptions } from "./process-group.js";
 
@@ -116,8 +117,9 @@ export async function runShellAgent(options: ShellAgentOptions): Promise<AgentOu
     stderr.flush();
     if (listenerError !== undefined) throw listenerError;
     const tails: Tails = {
-      stdoutTail: stdout.tail,
-      stderrTail: stderr.tail,
+      // What the agent printed is kept in reasons and logs: secrets of the environment are not.
+      stdoutTail: redactSecrets(stdout.tail),
+      stderrTail: redactSecrets(stderr.tail),
       durationMs: Math.round(performance.now() - started),
     };
     if (result.ok) return { ok: true, exitCode: 0, ...tails };

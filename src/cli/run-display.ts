@@ -1,6 +1,7 @@
 // How a run looks: one progress line redrawn in place on a terminal, plain lines otherwise, NDJSON with --json.
 import type { RunEvent, RunSnapshot } from "../lead/run-events.js";
 import { formatDuration } from "../util/duration.js";
+import { visible } from "../util/terminal-text.js";
 import type { Output } from "./output.js";
 
 export interface LineOptions {
@@ -43,8 +44,16 @@ function rateTracker(): (snapshot: RunSnapshot) => number | undefined {
   };
 }
 
-/** One line per event worth a line of its own; undefined for events only the progress line shows. */
+/**
+ * One line per event worth a line of its own; undefined for events only the progress line shows. Ids, reasons and
+ * messages come from files, git and agents: every line is returned with its control characters made visible.
+ */
 export function eventLine(event: RunEvent): string | undefined {
+  const line = rawEventLine(event);
+  return line === undefined ? undefined : line.split("\n").map((part) => visible(part)).join("\n");
+}
+
+function rawEventLine(event: RunEvent): string | undefined {
   switch (event.type) {
     case "run.started":
       return `run started: ${event.total} subtasks, up to ${event.workers} workers, integration branch ${event.integrationBranch}${event.recovered.length > 0 ? `; recovered as completed from git: ${event.recovered.join(", ")}` : ""}`;

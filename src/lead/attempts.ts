@@ -2,6 +2,7 @@
 import type { Config } from "../schema/config.js";
 import type { Usage } from "../schema/common.js";
 import type { TaskState } from "../schema/progress.js";
+import { redactSecrets } from "../util/redact.js";
 
 export interface AttemptEnd {
   attempt: number;
@@ -32,6 +33,7 @@ export function endAttemptBadly(
   options: { random?: () => number; finalStatus?: "failed" | "blocked"; noRetry?: boolean } = {},
 ): "retry" | "failed" {
   const at = end.now.toISOString();
+  end = { ...end, reason: redactSecrets(end.reason) };
   task.attempts = [
     ...(task.attempts ?? []),
     { attempt: end.attempt, worker: end.worker, outcome: end.outcome, reason: end.reason, at, ...(end.usage ? { usage: end.usage } : {}) },

@@ -2,6 +2,7 @@
 import { pipelineSummary } from "../ops/summary.js";
 import type { Plan, PlanTask } from "../plan/plan.js";
 import type { ProgressFile, TaskState } from "../schema/progress.js";
+import { visible } from "../util/terminal-text.js";
 
 /** "2026-01-02 10:30 UTC": minutes are enough for people, and UTC avoids guessing the reader's zone. */
 export function formatReportTime(iso: string): string {
@@ -64,5 +65,6 @@ export function renderReport(plan: Plan, progress: ProgressFile, now: Date = new
   ];
   lines.push(...(blockers.length === 0 ? ["None"] : blockers), "");
   lines.push(`**Last updated**: ${formatReportTime(summary.lastUpdated ?? summary.now)}`, "");
-  return lines.join("\n");
+  // Names, details and reasons come from files and agents: each line stays one line, with no escape sequence.
+  return lines.map((line) => visible(line)).join("\n");
 }

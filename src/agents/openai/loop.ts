@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import type { Usage } from "../../schema/common.js";
 import { addUsage, emptyUsage, type AgentInput, type AgentResult } from "../contract.js";
 import { buildTaskPrompt } from "../prompt.js";
-import { callModel, type Connection } from "./client.js";
+import { callModel, modelOptions, type Connection } from "./client.js";
 import { readRecord, recordFile, replayRecord, type RecordWriter } from "./record.js";
 import { ModelCallError } from "./retry.js";
 import { TOOL_SPECS, runTool, type ToolContext } from "./tools/index.js";
@@ -129,12 +129,7 @@ export async function converse(ctx: LoopContext): Promise<AgentResult> {
     }
 
     const turn = conversation.turn++;
-    const body = buildRequest(connection.api, conversation.entries, {
-      model: connection.model,
-      temperature: connection.temperature,
-      reasoning: connection.reasoning,
-      tools: TOOL_SPECS,
-    });
+    const body = buildRequest(connection.api, conversation.entries, { ...modelOptions(connection), tools: TOOL_SPECS });
     const text = JSON.stringify(body);
     const hash = createHash("sha256").update(text).digest("hex");
     const key = `${input.task.id}:${input.token.attempt}:${turn}`;
