@@ -28,7 +28,8 @@ export const runCliAgent: Agent = async (input) => {
   }
 
   const prompt = buildTaskPrompt(input);
-  const promptFile = path.join(input.recordDir, `a${input.token.attempt}.prompt.txt`);
+  // The worker's own copy of the prompt when it made one (CODEX_PROMPT_FILE), else one beside the attempt's records.
+  const promptFile = input.env["CODEX_PROMPT_FILE"] ?? path.join(input.recordDir, `a${input.token.attempt}.prompt.txt`);
   const expanded = expandArgv(profile.command, {
     prompt,
     promptFile,
