@@ -147,51 +147,67 @@ export async function cleanOrphanWorktrees(store: CodexStore, log: (line: string
   for (const entry of await readdir(dir)) {
     const worker = progress.workers?.[entry];
     if (worker && (worker.host !== host || isClaimLive(workerClaim(worker)))) continue; // a live worker's tree is never touched
-    const worktree = path.join(dir, entry);
-    try {
-      const info = ownership.listed.find((w) => path.resolve(w.path) === worktree);
-      if (!info) {
-        // Never registered: `git worktree add` died before writing the tree's .git file, so the folder is empty.
-        // Anything with content is not ours to judge.
-        if (!(await removeIfEmpty(worktree))) log(`kept ${worktree}: not a registered worktree of this repository`);
-        else removed.push(entry);
-        continue;
-      }
-      const notOurs = whyNotOurs(ownership, worktree);
-      if (notOurs !== undefined) {
-        log(`kept ${worktree}: ${notOurs}`);
-        continue;
-      }
-      // Nothing may still write there while its leftovers are committed and the tree removed.
-      await killProcessesUnder(worktree);
-      // Locked "initializing": `git worktree add` died mid-checkout; no agent ran, nothing to salvage.
-      // Any other lock is a person's decision, and is kept.
-      if (info.locked && info.lockReason !== "initializing") {
-        log(`kept worktree ${worktree}: locked (${info.lockReason ?? "no reason given"})`);
-        continue;
-      }
-      if (!info.locked) {
-        await removeStaleGitLocks(worktree);
-        const { uncommitted } = await statusCount(worktree);
-        if (uncommitted > 0) {
-          const branch = (await runGit(worktree, ["rev-parse", "--abbrev-ref", "HEAD"])).stdout.trim();
-          const match = /^codex\/work\/(.+)\/a(\d+)$/.exec(branch);
-          await commitAll(worktree, {
-            message: `salvage: uncommitted work left by ${entry}`,
-            trailers: { Task: match?.[1] ?? "unknown", Attempt: match?.[2] ?? "0", Worker: entry, "Codex-WIP": "true" },
-            allowEmpty: false,
-          });
-          log(`kept ${uncommitted} uncommitted file(s) of ${entry} as a commit on ${branch}`);
-        }
-      }
-      await worktreeRemove(store.paths.root, worktree, { force: true, evenIfLocked: info.locked });
-      removed.push(entry);
-    } catch (error: unknown) {
-      log(`could not clean worktree ${worktree}: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    if (await salvageWorktree(store, entry, log, ownership)) removed.push(entry);
   }
   await worktreePrune(store.paths.root).catch(() => undefined);
   return removed;
+}
+
+/**
+ * The worktree of worker `entry`, which is gone: its uncommitted work committed on its branch (Codex-WIP), then the
+ * tree removed. True when removed. Only a worktree we made (worktree-owner.ts) under a safe worker id is touched;
+ * anything else is reported and kept. The caller makes sure the worker is dead; whatever still runs there is killed.
+ */
+export async function salvageWorktree(store: CodexStore, entry: string, log: (line: string) => void, known?: OwnershipContext): Promise<boolean> {
+  const worktree = workerWorktree(store.paths, entry);
+  if (worktree === undefined) {
+    log(`kept ${path.join(store.paths.worktrees, entry)}: ${JSON.stringify(entry)} is not a worker id`);
+    return false;
+  }
+  if (!existsSync(worktree)) return false;
+  try {
+    const ownership = known ?? (await ownershipOf(store));
+    const info = ownership.listed.find((w) => path.resolve(w.path) === worktree);
+    if (!info) {
+      // Never registered: `git worktree add` died before writing the tree's .git file, so the folder is empty.
+      // Anything with content is not ours to judge.
+      if (await removeIfEmpty(worktree)) return true;
+      log(`kept ${worktree}: not a registered worktree of this repository`);
+      return false;
+    }
+    const notOurs = whyNotOurs(ownership, worktree);
+    if (notOurs !== undefined) {
+      log(`kept ${worktree}: ${notOurs}`);
+      return false;
+    }
+    // Nothing may still write there while its leftovers are committed and the tree removed.
+    await killProcessesUnder(worktree);
+    // Locked "initializing": `git worktree add` died mid-checkout; no agent ran, nothing to salvage.
+    // Any other lock is a person's decision, and is kept.
+    if (info.locked && info.lockReason !== "initializing") {
+      log(`kept worktree ${worktree}: locked (${info.lockReason ?? "no reason given"})`);
+      return false;
+    }
+    if (!info.locked) {
+      await removeStaleGitLocks(worktree);
+      const { uncommitted } = await statusCount(worktree);
+      if (uncommitted > 0) {
+        const branch = (await runGit(worktree, ["rev-parse", "--abbrev-ref", "HEAD"])).stdout.trim();
+        const match = /^codex\/work\/(.+)\/a(\d+)$/.exec(branch);
+        await commitAll(worktree, {
+          message: `salvage: uncommitted work left by ${entry}`,
+          trailers: { Task: match?.[1] ?? "unknown", Attempt: match?.[2] ?? "0", Worker: entry, "Codex-WIP": "true" },
+          allowEmpty: false,
+        });
+        log(`kept ${uncommitted} uncommitted file(s) of ${entry} as a commit on ${branch}`);
+      }
+    }
+    await worktreeRemove(store.paths.root, worktree, { force: true, evenIfLocked: info.locked });
+    return true;
+  } catch (error: unknown) {
+    log(`could not clean worktree ${worktree}: ${error instanceof Error ? error.message : String(error)}`);
+    return false;
+  }
 }
 
 /** What tells our worktrees from others (worktree-owner.ts), read once per clean-up. */

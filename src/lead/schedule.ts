@@ -7,6 +7,7 @@ import { readyTasks } from "../plan/ready.js";
 import type { ProgressFile, WorkerState } from "../schema/progress.js";
 import { workerWorktree } from "../store/paths.js";
 import { isClaimLive, workerClaim } from "../util/process-identity.js";
+import { holdBackSpent, runCapReached } from "./budgets.js";
 import type { LeadContext } from "./lead-context.js";
 import { markAssigned } from "./progress-changes.js";
 
@@ -23,7 +24,8 @@ export async function dropRemoved(ctx: LeadContext, plan: Plan, progress: Progre
 }
 
 export async function schedule(ctx: LeadContext, plan: Plan, progress: ProgressFile): Promise<void> {
-  const ready = readyTasks(plan, progress, new Date());
+  // Once the run's cap is reached nothing starts (running attempts finish); a task whose budget is spent is blocked.
+  const ready = (await runCapReached(ctx, progress)) ? [] : await holdBackSpent(ctx, plan, progress, readyTasks(plan, progress, new Date()));
   const idle = Object.entries(progress.workers ?? {})
     .filter(([id, w]) => w.status === "idle" && !w.task && usable(ctx, id, w))
     .map(([id]) => id);

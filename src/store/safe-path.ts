@@ -1,7 +1,7 @@
 // Nothing under .codex/ is written, appended or removed through a symbolic link: a link there may point anywhere
 // (a person's files, another repository, /etc), and we write only what we made. Checked with lstat, from .codex/
 // itself down to the file, before every write; a link found is refused, naming it, and its target is never touched.
-import { closeSync, constants, lstatSync, openSync, readlinkSync, writeSync } from "node:fs";
+import { closeSync, constants, lstatSync, openSync, readlinkSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";
 import { CodexError, ExitCode, errnoCode } from "../errors.js";
 
@@ -50,16 +50,30 @@ export function assertNoSymlink(base: string, target: string, what = "write"): v
   if (link !== undefined) throw new SymlinkError(link, target, what);
 }
 
+function openNoFollow(base: string, file: string, flags: number, what: string): number {
+  assertNoSymlink(base, path.dirname(file), what);
+  try {
+    return openSync(file, flags | constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o666);
+  } catch (error: unknown) {
+    throw errnoCode(error) === "ELOOP" ? new SymlinkError(file, file, what) : error;
+  }
+}
+
 /**
  * Opens `file` for appending (created when missing), after checking the folders from `base` down; O_NOFOLLOW makes
  * open itself refuse a link put in the file's place after that check. Returns the descriptor.
  */
 export function openForAppend(base: string, file: string, what = "append to"): number {
-  assertNoSymlink(base, path.dirname(file), what);
+  return openNoFollow(base, file, constants.O_APPEND, what);
+}
+
+/** Writes `file` whole (created or truncated), never through a link (as above). */
+export function writeNoFollow(base: string, file: string, text: string): void {
+  const fd = openNoFollow(base, file, constants.O_TRUNC, "write");
   try {
-    return openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o666);
-  } catch (error: unknown) {
-    throw errnoCode(error) === "ELOOP" ? new SymlinkError(file, file, what) : error;
+    writeFileSync(fd, text);
+  } finally {
+    closeSync(fd);
   }
 }
 

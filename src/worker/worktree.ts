@@ -9,6 +9,11 @@ import { runGit, splitNul } from "../git/run-git.js";
 import { assertNoSymlink } from "../store/safe-path.js";
 import type { CodexPaths } from "../store/paths.js";
 
+/** The branch of one attempt: codex/work/<task>/a<attempt>. */
+export function workBranch(token: { task: string; attempt: number }): string {
+  return `codex/work/${token.task}/a${token.attempt}`;
+}
+
 /** Worktrees whose last attempt ended in a commit of everything (add -A): no untracked leftovers to clean. */
 const leftClean = new Set<string>();
 
