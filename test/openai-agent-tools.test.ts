@@ -101,3 +101,15 @@ describe("file tools", () => {
     expect(await call(ctx, "nope", {})).toMatch(/^error: there is no tool "nope"; the tools are list_files, read_file/);
   });
 });
+
+describe("run_command", () => {
+  it("keeps the environment's secrets out of what the model and the log get", async () => {
+    const ctx = { ...worktree({}), env: { CREW_TEST_API_KEY: "sk-very-secret-value" } };
+    const output = await call(ctx, "run_command", { command: 'echo "key is $CREW_TEST_API_KEY"' });
+    expect(output).toBe("exit code 0\nkey is ***\n");
+    const log = readFileSync(ctx.logFile, "utf8");
+    expect(log).toContain("key is ***");
+    expect(log).not.toContain("sk-very-secret-value");
+  });
+});
+
