@@ -67,8 +67,6 @@ export interface Completion {
 export interface CompletionMarks {
   /** Tasks that were not completed before this change (a re-applied change finds some already done). */
   newlyCompleted: Set<string>;
-  /** When each task's attempt started, for the run's duration estimate. */
-  startedAt: Map<string, string>;
 }
 
 /**
@@ -77,13 +75,12 @@ export interface CompletionMarks {
  * (removed by a person) is simply skipped.
  */
 export function markCompleted(progress: ProgressFile, completed: Completion[], now: Date): CompletionMarks {
-  const marks: CompletionMarks = { newlyCompleted: new Set(), startedAt: new Map() };
+  const marks: CompletionMarks = { newlyCompleted: new Set() };
   const at = now.toISOString();
   for (const { id, worker, commit, tag } of completed) {
     const current = progress.tasks[id];
     if (!current) continue;
     if (current.status !== "completed") marks.newlyCompleted.add(id);
-    if (current.started_at) marks.startedAt.set(id, current.started_at);
     Object.assign(current, {
       status: "completed",
       reason: undefined,
