@@ -61,7 +61,7 @@ describe("codex-lead run --dry-run", () => {
         "  model  agent openai  effort 2  budget 30",
         "  docs   agent openai  effort 1  budget 20",
         "Wave 2:",
-        "  login  agent codex   effort 4  budget 50  after model",
+        "  login  agent codex  effort 4  budget 50  after model",
         "Critical path (by effort): model → login",
         "Planned credits: 100",
         "",
