@@ -1,6 +1,6 @@
 // Shared helpers for the benchmarks: temp git repos, plans, timing, medians.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -49,6 +49,17 @@ export function runLeadProcess(dir, args = [], options = {}) {
     stdio: ["ignore", "pipe", options.stderr ?? "ignore"],
     detached: true,
   });
+}
+
+/** Busy CPU seconds of the whole machine so far (Linux /proc/stat), or undefined elsewhere. */
+export function machineBusySeconds() {
+  try {
+    const fields = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = fields;
+    return (user + nice + system + irq + softirq + steal) / 100; // USER_HZ, 100 on Linux
+  } catch {
+    return undefined;
+  }
 }
 
 export function median(values) {

@@ -5,27 +5,16 @@
 // pipeline's rate on one core (taskset), which tells whether it is bound by CPU, so what more cores would give.
 // Usage: node bench/run-pipeline.js [subtasks=300] [workers=4] [agentMs=500]
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { fmt, git, leadBin, tempRepo, writePlan } from "./_bench-util.js";
+import { fmt, git, leadBin, machineBusySeconds, tempRepo, writePlan } from "./_bench-util.js";
 
 const count = Number(process.argv[2] ?? 300);
 const workers = Number(process.argv[3] ?? 4);
 const agentMs = Number(process.argv[4] ?? 500);
 const cores = os.cpus().length;
-
-/** Busy CPU seconds of the whole machine so far (Linux /proc/stat), or undefined elsewhere. */
-function machineBusySeconds() {
-  try {
-    const fields = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
-    const [user, nice, system, , , irq, softirq, steal] = fields;
-    return (user + nice + system + irq + softirq + steal) / 100; // USER_HZ, 100 on Linux
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Runs argv and returns wall seconds and CPU seconds (user + system). The CPU is the whole machine's busy time

@@ -86,6 +86,8 @@ describe("renderReport", () => {
 - \`docs-readme\` blocked: waiting for a person
 - \`docs-api\` waits on \`auth-login\`
 
+**Usage**: 1.5 credits (1200 input, 300 output tokens) over 1 subtask
+
 **Last updated**: 2026-01-01 10:29 UTC
 `);
   });
@@ -138,6 +140,9 @@ Waiting
 Workers
   w1  busy  auth-jwt  pid 4242 on box  last update 2s ago
 
+Usage by subtask
+  auth-jwt  1.5 credits, 1200/300 tokens in/out
+
 Usage: 1200 input tokens, 300 output tokens, 1.5 credits of a 4-credit budget
 Last updated: 2026-01-01T10:29:58Z
 `);
@@ -169,19 +174,19 @@ Last updated: never
 });
 
 describe("refreshMirror", () => {
-  it("fills status, overall_progress, blockers and last_updated without touching the plan", () => {
+  it("fills status, overall_progress, blockers and last_updated without touching the plan (no error text: features.json is committed)", () => {
     const mirrored = refreshMirror(FEATURES, PROGRESS);
     expect(mirrored.features.map((feature) => feature.subtasks.map((subtask) => subtask.status))).toEqual([
       ["completed", "failed", "in_progress"],
       ["not_started", "blocked"],
     ]);
     expect(mirrored.features.map(({ overall_progress, blockers, last_updated }) => ({ overall_progress, blockers, last_updated }))).toEqual([
-      { overall_progress: "33%", blockers: ["auth-login: failed (tests fail)"], last_updated: "2026-01-01T10:29:50Z" },
+      { overall_progress: "33%", blockers: ["auth-login: failed after 2 attempts: failed (see `codex-lead status`)"], last_updated: "2026-01-01T10:29:50Z" },
       { overall_progress: "0%", blockers: ["docs-readme: blocked (waiting for a person)"], last_updated: undefined },
     ]);
     expect([mirrored.overall_progress, mirrored.blockers, mirrored.last_updated]).toEqual([
       "20%",
-      ["auth-login: failed (tests fail)", "docs-readme: blocked (waiting for a person)"],
+      ["auth-login: failed after 2 attempts: failed (see `codex-lead status`)", "docs-readme: blocked (waiting for a person)"],
       "2026-01-01T10:29:50Z",
     ]);
     expect(FEATURES.features[0]?.subtasks[0]?.status).toBeUndefined();

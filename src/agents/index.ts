@@ -12,6 +12,7 @@ export { runAgent } from "./run-agent.js";
 export { runShellAgentAsAgent } from "./shell-agent.js";
 export { resolveProfile, knownProfileNames, profileNameOf, BUILT_IN_PROFILES, type ResolvedProfile } from "./profiles.js";
 export { buildTaskPrompt } from "./prompt.js";
+export { runCliAgent, CLI_PRESETS, cliPreset, expandArgv, MAX_ARG_BYTES } from "./cli/index.js";
 export {
   runOpenAIAgent,
   structuredCall,

@@ -61,20 +61,22 @@ async function waitUntilDead(pid: number, timeoutMs: number): Promise<boolean> {
 }
 
 export interface KillOptions {
-  /** How long the group has to exit after SIGTERM before it gets SIGKILL. Default: 2000 ms. */
+  /** How long the group has to exit after the first signal before it gets SIGKILL. Default: 2000 ms. */
   graceMs?: number;
+  /** The first signal. Default: SIGTERM. */
+  signal?: NodeJS.Signals;
 }
 
 /**
  * Kills the process group led by `pid` (started with `detached: true`), grandchildren included:
- * SIGTERM, then SIGKILL to whatever is left after `graceMs`. Resolves once the group is gone
+ * SIGTERM (or `signal`), then SIGKILL to whatever is left after `graceMs`. Resolves once the group is gone
  * (or, for a process stuck in the kernel, a few seconds after SIGKILL). EPERM is thrown.
  */
 export async function killProcessGroup(pid: number, options: KillOptions = {}): Promise<void> {
   assertPid(pid);
   const graceMs = options.graceMs ?? 2000;
   if (!anyAlive(pid)) return;
-  signalGroup(pid, "SIGTERM");
+  signalGroup(pid, options.signal ?? "SIGTERM");
   if (await waitUntilDead(pid, graceMs)) return;
   signalGroup(pid, "SIGKILL");
   await waitUntilDead(pid, AFTER_SIGKILL_WAIT_MS);

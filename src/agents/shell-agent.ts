@@ -5,6 +5,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { emptyUsage, type Agent, type AgentFailureKind, type AgentResult } from "./contract.js";
 import { runShellAgent, type AgentFailureReason } from "./shell.js";
+import { redactSecrets } from "../util/redact.js";
 
 const FAILURE_KINDS: Record<AgentFailureReason, AgentFailureKind> = {
   exit: "failed",
@@ -31,7 +32,8 @@ export const runShellAgentAsAgent: Agent = async (input): Promise<AgentResult> =
       env: input.env,
       timeoutMs: input.timeoutMs,
       signal: input.signal,
-      onOutput: (line, stream) => log.write(stream === "stderr" ? `! ${line}\n` : `${line}\n`),
+      // The log is kept: the environment's secrets an agent prints are not written into it.
+      onOutput: (line, stream) => log.write(stream === "stderr" ? `! ${redactSecrets(line)}\n` : `${redactSecrets(line)}\n`),
       ...(input.onSpawn ? { onSpawn: input.onSpawn } : {}),
     });
     const finalMessage = outcome.stdoutTail.trim();

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { isProcessGroupAlive, killProcessGroup } from "./process-group.js";
 import { OutputTail } from "./output-tail.js";
+import { redactSecrets } from "../util/redact.js";
 
 export { isProcessAlive, isProcessGroupAlive, killProcessGroup, killProcessesUnder, type KillOptions } from "./process-group.js";
 
@@ -18,8 +19,14 @@ export interface ShellAgentOptions {
   signal?: AbortSignal;
   /** Each line of output as it comes (without its line break). */
   onOutput?: (line: string, stream: "stdout" | "stderr") => void;
-  /** Time between SIGTERM and SIGKILL on timeout or cancel. Default: 2000 ms. */
+  /** Time between the first signal and SIGKILL on timeout or cancel. Default: 2000 ms. */
   killGraceMs?: number;
+  /** The first signal sent to the group on timeout or cancel (agent CLIs stop cleanly on SIGINT). Default: SIGTERM. */
+  killSignal?: NodeJS.Signals;
+  /** Longest line `onOutput` gets whole (default 64 Ki characters); JSONL readers need their longest event. */
+  maxLineChars?: number;
+  /** How messages name the command, instead of its argv (which may hold a whole prompt). */
+  label?: string;
   onSpawn?: (pid: number) => void;
 }
 
@@ -60,7 +67,8 @@ export function describeCommand(command: string | string[]): string {
   return flat.length > MESSAGE_COMMAND_CHARS ? `${flat.slice(0, MESSAGE_COMMAND_CHARS)}…` : flat;
 }
 
-function stderrForMessage(stderr: string): string {
+/** The end of a stderr text on one line, for a failure message. */
+export function stderrForMessage(stderr: string): string {
   const flat = stderr.trim().split(/\r?\n/).map((line) => line.trim()).filter(Boolean).join(" | ");
   return flat.length > MESSAGE_STDERR_CHARS ? `…${flat.slice(-MESSAGE_STDERR_CHARS)}` : flat;
 }
@@ -99,9 +107,10 @@ export async function runShellAgent(options: ShellAgentOptions): Promise<AgentOu
             listenerError = error;
           }
         };
-  const stdout = new OutputTail(TAIL_CHARS, onLine("stdout"));
-  const stderr = new OutputTail(TAIL_CHARS, onLine("stderr"));
-  const commandText = describeCommand(options.command);
+  const stdout = new OutputTail(TAIL_CHARS, onLine("stdout"), options.maxLineChars);
+  const stderr = new OutputTail(TAIL_CHARS, onLine("stderr"), options.maxLineChars);
+  const commandText = options.label ?? describeCommand(options.command);
+  const kill = { graceMs, signal: options.killSignal ?? "SIGTERM" };
 
   const finish = (
     result: { ok: true } | { ok: false; reason: AgentFailureReason; exitCode?: number; signal?: string; what: string },
@@ -110,8 +119,9 @@ export async function runShellAgent(options: ShellAgentOptions): Promise<AgentOu
     stderr.flush();
     if (listenerError !== undefined) throw listenerError;
     const tails: Tails = {
-      stdoutTail: stdout.tail,
-      stderrTail: stderr.tail,
+      // What the agent printed is kept in reasons and logs: secrets of the environment are not.
+      stdoutTail: redactSecrets(stdout.tail),
+      stderrTail: redactSecrets(stderr.tail),
       durationMs: Math.round(performance.now() - started),
     };
     if (result.ok) return { ok: true, exitCode: 0, ...tails };
@@ -166,7 +176,7 @@ export async function runShellAgent(options: ShellAgentOptions): Promise<AgentOu
   const stop = (reason: "timeout" | "cancelled"): void => {
     if (stopReason !== undefined) return;
     stopReason = reason;
-    killing = killProcessGroup(pid, { graceMs }).catch(() => undefined);
+    killing = killProcessGroup(pid, kill).catch(() => undefined);
   };
   const timer =
     Number.isFinite(options.timeoutMs) && options.timeoutMs > 0 && options.timeoutMs <= MAX_TIMER_MS
@@ -195,7 +205,7 @@ export async function runShellAgent(options: ShellAgentOptions): Promise<AgentOu
   const pipes = pipesClosed(child);
   const drained = await Promise.race([pipes.then(() => true), delay(DRAIN_MS).then(() => false)]);
   if (!drained || isProcessGroupAlive(pid)) {
-    await (killing ?? killProcessGroup(pid, { graceMs }).catch(() => undefined));
+    await (killing ?? killProcessGroup(pid, kill).catch(() => undefined));
     await Promise.race([pipes, delay(DRAIN_MS)]);
     child.stdout?.destroy();
     child.stderr?.destroy();

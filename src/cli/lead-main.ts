@@ -18,7 +18,9 @@ import { registerShow } from "./commands/show.js";
 import { registerChanges } from "./commands/changes.js";
 import { registerRollback } from "./commands/rollback.js";
 import { registerGc } from "./commands/gc.js";
+import { registerJobs } from "./commands/jobs.js";
 import { registerMetrics } from "./commands/metrics.js";
+import { registerPlan } from "./commands/plan.js";
 import { runMain } from "./run-main.js";
 
 function packageVersion(): string {
@@ -42,6 +44,7 @@ export function buildLeadProgram(ctx: CliContext): Command {
     .helpCommand(true);
   registerInit(program, ctx);
   registerValidate(program, ctx);
+  registerPlan(program, ctx);
   registerStatus(program, ctx);
   registerReport(program, ctx);
   registerSend(program, ctx);
@@ -56,6 +59,7 @@ export function buildLeadProgram(ctx: CliContext): Command {
   registerChanges(program, ctx);
   registerRollback(program, ctx);
   registerGc(program, ctx);
+  registerJobs(program, ctx);
   registerMetrics(program, ctx);
   return program;
 }

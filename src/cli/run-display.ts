@@ -1,20 +1,32 @@
 // How a run looks: one progress line redrawn in place on a terminal, plain lines otherwise, NDJSON with --json.
 import type { RunEvent, RunSnapshot } from "../lead/run-events.js";
 import { formatDuration } from "../util/duration.js";
+import { visible } from "../util/terminal-text.js";
 import type { Output } from "./output.js";
 
-export function progressLine(snapshot: RunSnapshot, width = 20): string {
+export interface LineOptions {
+  /** What the units are called ("rows" for a CSV job); shown after the counts. */
+  noun?: string | undefined;
+  /** Completions per second in this run; when given, shown and used for the ETA. */
+  rate?: number | undefined;
+}
+
+export function progressLine(snapshot: RunSnapshot, width = 20, options: LineOptions = {}): string {
   const { counts, total } = snapshot;
   const done = counts.completed;
   const filled = total === 0 ? width : Math.round((done / total) * width);
   const bar = `${"#".repeat(filled)}${"-".repeat(width - filled)}`;
   const pct = total === 0 ? 100 : Math.floor((done / total) * 100);
-  const eta = snapshot.etaMs === undefined ? "ETA unknown" : `ETA ~${formatDuration(snapshot.etaMs)} (estimate)`;
+  const noun = options.noun ? ` ${options.noun}` : "";
+  const remaining = counts.not_started + counts.in_progress;
+  const etaMs = options.rate !== undefined && options.rate > 0 ? (remaining / options.rate) * 1000 : snapshot.etaMs;
+  const eta = etaMs === undefined ? "ETA unknown" : `ETA ~${formatDuration(etaMs)} (estimate)`;
   const parts = [
-    `[${bar}] ${done}/${total} done (${pct}%)`,
+    `[${bar}] ${done}/${total}${noun} done (${pct}%)`,
     `${counts.in_progress} running`,
     `${counts.failed} failed`,
     `${counts.blocked} blocked`,
+    ...(options.rate === undefined ? [] : [`${options.rate.toFixed(1)}${noun}/s`]),
     `${formatDuration(snapshot.elapsedMs)} elapsed`,
     eta,
   ];
@@ -22,8 +34,26 @@ export function progressLine(snapshot: RunSnapshot, width = 20): string {
   return parts.join(" · ");
 }
 
-/** One line per event worth a line of its own; undefined for events only the progress line shows. */
+/** Completions per second since the first snapshot seen (a resumed run starts with rows already done). */
+function rateTracker(): (snapshot: RunSnapshot) => number | undefined {
+  let first: { completed: number; elapsedMs: number } | undefined;
+  return (snapshot) => {
+    first ??= { completed: snapshot.counts.completed, elapsedMs: snapshot.elapsedMs };
+    const seconds = (snapshot.elapsedMs - first.elapsedMs) / 1000;
+    return seconds > 0 ? (snapshot.counts.completed - first.completed) / seconds : undefined;
+  };
+}
+
+/**
+ * One line per event worth a line of its own; undefined for events only the progress line shows. Ids, reasons and
+ * messages come from files, git and agents: every line is returned with its control characters made visible.
+ */
 export function eventLine(event: RunEvent): string | undefined {
+  const line = rawEventLine(event);
+  return line === undefined ? undefined : line.split("\n").map((part) => visible(part)).join("\n");
+}
+
+function rawEventLine(event: RunEvent): string | undefined {
   switch (event.type) {
     case "run.started":
       return `run started: ${event.total} subtasks, up to ${event.workers} workers, integration branch ${event.integrationBranch}${event.recovered.length > 0 ? `; recovered as completed from git: ${event.recovered.join(", ")}` : ""}`;
@@ -62,7 +92,9 @@ export interface RunDisplay {
   close(): void;
 }
 
-export function createRunDisplay(output: Output, mode: "json" | "tty" | "plain"): RunDisplay {
+export function createRunDisplay(output: Output, mode: "json" | "tty" | "plain", options: { noun?: string } = {}): RunDisplay {
+  const rate = options.noun ? rateTracker() : () => undefined;
+  const lineOf = (snapshot: RunSnapshot) => progressLine(snapshot, 20, { noun: options.noun, rate: rate(snapshot) });
   if (mode === "json") {
     return {
       onEvent: (event) => output.data(`${JSON.stringify({ ts: new Date().toISOString(), ...event })}`),
@@ -77,7 +109,7 @@ export function createRunDisplay(output: Output, mode: "json" | "tty" | "plain")
           // Off a terminal the progress line is a plain line every few seconds, not a redraw.
           if (Date.now() - lastProgress < 5000) return;
           lastProgress = Date.now();
-          output.say(progressLine(event.snapshot));
+          output.say(lineOf(event.snapshot));
           return;
         }
         const line = eventLine(event);
@@ -94,7 +126,7 @@ export function createRunDisplay(output: Output, mode: "json" | "tty" | "plain")
   return {
     onEvent: (event) => {
       if (event.type === "run.progress") {
-        const next = progressLine(event.snapshot);
+        const next = lineOf(event.snapshot);
         if (next === current) return;
         clear();
         stream.write(next);

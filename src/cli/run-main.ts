@@ -1,6 +1,7 @@
 // The one place that turns errors into messages and exit codes, and the only one that exits the process.
 import { CommanderError, type Command } from "commander";
 import { CodexError, ExitCode, isErrnoException } from "../errors.js";
+import { visible } from "../util/terminal-text.js";
 import { createContext, type CliContext } from "./context.js";
 import { createOutput, type Output } from "./output.js";
 
@@ -32,22 +33,23 @@ function reportCommanderError(error: CommanderError, program: Command, args: str
 export function reportError(name: string, error: unknown, output: Output, env: NodeJS.ProcessEnv = process.env): number {
   const debug = debugEnabled(env);
   const head = output.style.red(`${name}:`);
+  // Messages quote files, git and agents: shown with their control characters made visible.
   if (error instanceof CodexError) {
-    output.say(`${head} ${error.message}`);
-    for (const detail of error.details) output.say(`  ${detail}`);
-    if (error.hint) output.say(output.style.dim(`hint: ${error.hint}`));
+    output.say(`${head} ${visible(error.message)}`);
+    for (const detail of error.details) output.say(`  ${visible(detail)}`);
+    if (error.hint) output.say(output.style.dim(`hint: ${visible(error.hint)}`));
     if (debug && error.stack) output.say(error.stack);
     return error.exitCode;
   }
   if (isErrnoException(error) && typeof error.syscall === "string") {
     // The machine said no (permissions, disk full, …): not our bug, but nothing the person typed either.
-    output.say(`${head} ${error.message}`);
+    output.say(`${head} ${visible(error.message)}`);
     output.say(output.style.dim("hint: check the path, its permissions and free disk space, then run the command again"));
     if (debug && error.stack) output.say(error.stack);
     return ExitCode.internal;
   }
   const message = error instanceof Error ? error.message : String(error);
-  output.say(`${head} ${message.split("\n")[0] ?? message}`);
+  output.say(`${head} ${visible(message.split("\n")[0] ?? message)}`);
   if (debug) output.say(error instanceof Error && error.stack ? error.stack : String(error));
   else output.say(output.style.dim("this is a bug; rerun with CODEX_DEBUG=1 for the stack"));
   return ExitCode.internal;

@@ -14,6 +14,17 @@ export interface Author {
 
 const TRAILER_KEY = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
 
+const SUBJECT_MAX_CHARS = 200;
+
+/**
+ * Text from the plan (a subtask's name) as a commit's one-line subject: line breaks and other control characters
+ * become spaces, so nothing in it can start a paragraph that git would read as the commit's trailers.
+ */
+export function subjectLine(text: string): string {
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ").replace(/\s+/g, " ").trim();
+  return flat.length > SUBJECT_MAX_CHARS ? `${flat.slice(0, SUBJECT_MAX_CHARS - 1)}…` : flat;
+}
+
 function trailerArgs(trailers: Trailers): string[] {
   const args: string[] = [];
   for (const [key, value] of Object.entries(trailers)) {
@@ -49,15 +60,21 @@ export interface CommitAllOptions {
   author?: Author;
   /** Run the repository's pre-commit and commit-msg hooks. Default: false (the review gate is the check). */
   runHooks?: boolean;
+  /**
+   * No hook at all (prepare-commit-msg and post-commit too) and no signing: for saving work that a normal
+   * commit could not record, so that what is left in a worktree is never lost to a hook or a missing key.
+   */
+  plain?: boolean;
 }
 
 /** Stages everything in the worktree (`add -A`, ignored files excluded), commits it, returns the new commit. */
 export async function commitAll(worktree: string, options: CommitAllOptions): Promise<string> {
   const message = await withTrailers(worktree, options.message, options.trailers ?? {});
   await runGit(worktree, ["add", "-A"]);
-  const args = ["commit", "--quiet", "--no-edit", "--cleanup=whitespace", "-F", "-"];
+  const plain = options.plain ? ["-c", "core.hooksPath=/dev/null", "-c", "commit.gpgSign=false"] : [];
+  const args = [...plain, "commit", "--quiet", "--no-edit", "--cleanup=whitespace", "-F", "-"];
   if (options.allowEmpty ?? true) args.push("--allow-empty");
-  if (!options.runHooks) args.push("--no-verify");
+  if (!options.runHooks || options.plain) args.push("--no-verify");
   if (options.author !== undefined) {
     args.push(`--author=${options.author.name} <${options.author.email}>`);
     if (options.author.date !== undefined) args.push(`--date=${options.author.date}`);

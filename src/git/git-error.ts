@@ -1,5 +1,6 @@
 // The one failure of the git module: which git command failed, where, how, and git's own words.
 import { CodexError, ExitCode } from "../errors.js";
+import { redactSecrets } from "../util/redact.js";
 
 export interface GitErrorDetails {
   /** The arguments after `git` (global `-c` options included). */
@@ -21,6 +22,8 @@ export class GitError extends CodexError {
   readonly stderrTail: string;
 
   constructor(details: GitErrorDetails) {
+    // git's stderr may print what a hook or a filter echoed, environment secrets included.
+    details = { ...details, stderrTail: redactSecrets(details.stderrTail) };
     const how = details.exitCode === undefined ? "could not run" : `exit code ${details.exitCode}`;
     const said = oneLine(details.stderrTail);
     super("E_GIT", `git ${details.argv.join(" ")} failed in ${details.cwd} (${how})${said ? `: ${said}` : ""}`, {

@@ -36,6 +36,7 @@ export {
   readTrailers,
   commitsWithTrailer,
   withTrailers,
+  subjectLine,
   type Trailers,
   type Author,
   type CommitAllOptions,

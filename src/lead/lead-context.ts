@@ -20,6 +20,8 @@ export interface LeadOptions {
   stallTimeout?: string | number;
   heartbeat?: string | number;
   maxAttempts?: number;
+  /** The run's credit cap; overrides config `run_budget`. */
+  maxCredits?: number;
   onEvent?: (event: RunEvent) => void;
   /** Stops the run like SIGINT does (tests); the CLI wires SIGINT/SIGTERM to it. */
   signal?: AbortSignal;
@@ -49,8 +51,6 @@ export class LeadContext {
   readonly seen = new Map<string, Seen>();
   readonly pool: WorkerPool;
   readonly startedAt = performance.now();
-  /** Durations of the subtasks completed in this run, for the ETA. */
-  readonly durations: number[] = [];
   paused: string | undefined;
   plan: Plan | undefined;
   planText: string | undefined;
@@ -64,6 +64,8 @@ export class LeadContext {
   integrationError: unknown;
   /** Counts our writes of progress.json, so a tick knows when its copy is out of date. */
   progressWrites = 0;
+  /** The run's credit cap: its limit, the credits recorded when the run started, and once reached, what was said. */
+  readonly runBudget: { limit: number | undefined; atStart: number; reached?: string };
 
   constructor(
     readonly store: CodexStore,
@@ -74,6 +76,7 @@ export class LeadContext {
   ) {
     this.plan = plan;
     this.planText = planText;
+    this.runBudget = { limit: config.runBudget, atStart: 0 };
     this.pool = new WorkerPool(store.paths.root, path.join(store.paths.dir, "logs"), config.heartbeatMs, () => this.poke());
   }
 
@@ -111,7 +114,6 @@ export class LeadContext {
   snapshot(plan: Plan, progress: ProgressFile): RunSnapshot {
     return runSnapshot(plan, progress, {
       elapsedMs: performance.now() - this.startedAt,
-      durations: this.durations,
       workers: this.config.workers,
       paused: this.paused,
     });

@@ -5,6 +5,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, readSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { killProcessGroup } from "../agents/shell.js";
+import { redactSecrets } from "../util/redact.js";
 
 const workerBin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "codex-worker.js");
 
@@ -64,7 +65,7 @@ export class WorkerPool {
       const size = fstatSync(fd).size;
       const buffer = Buffer.alloc(Math.min(bytes, size));
       readSync(fd, buffer, 0, buffer.length, size - buffer.length);
-      return buffer.toString("utf8").trim();
+      return redactSecrets(buffer.toString("utf8").trim());
     } catch {
       return "";
     } finally {

@@ -1,10 +1,10 @@
 // `codex-lead init`: creates .codex/ with its files. Idempotent: a file that exists is kept exactly as it is.
 import { randomBytes } from "node:crypto";
-import { link, mkdir, readFile, readdir, stat, unlink, writeFile } from "node:fs/promises";
+import { link, lstat, mkdir, readFile, readdir, stat, unlink, writeFile } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { errnoCode } from "../errors.js";
+import { errnoCode, UsageError } from "../errors.js";
 import { emptyProgress } from "../schema/empty-files.js";
 import { codexPaths } from "../store/paths.js";
 import { canonicalJson } from "../util/json-text.js";
@@ -12,6 +12,8 @@ import { canonicalJson } from "../util/json-text.js";
 export interface InitOptions {
   /** Also copy the runnable offline example (.codex-example/ of the package). */
   example?: boolean;
+  /** Also write a CI workflow: "github" writes .github/workflows/codex-crew.yml. */
+  ci?: "github";
 }
 
 export interface InitResult {
@@ -55,7 +57,32 @@ export async function initRepo(root: string, options: InitOptions = {}): Promise
   note(paths.features, await createExclusive(paths.features, template("features.json")));
   note(paths.progress, await createExclusive(paths.progress, canonicalJson(emptyProgress())));
   note(paths.gitignore, await createExclusive(paths.gitignore, CODEX_GITIGNORE));
+  if (options.ci === "github") {
+    const file = await workflowPath(root);
+    note(file, await createExclusive(file, githubWorkflow()));
+  }
   return result;
+}
+
+/** The workflow for GitHub Actions, installing this package's own version. */
+export function githubWorkflow(): string {
+  const pkg = JSON.parse(readFileSync(path.join(packageRoot, "package.json"), "utf8")) as { version?: unknown };
+  return template("github-workflow.yml").replaceAll("__CODEX_CREW_VERSION__", typeof pkg.version === "string" ? pkg.version : "latest");
+}
+
+/** .github/workflows/codex-crew.yml, its folders made; a folder that is a symlink is refused (it may lead out of the repository). */
+async function workflowPath(root: string): Promise<string> {
+  let dir = root;
+  for (const part of [".github", "workflows"]) {
+    dir = path.join(dir, part);
+    const info = await lstat(dir).catch((error: unknown) => {
+      if (errnoCode(error) === "ENOENT") return undefined;
+      throw error;
+    });
+    if (info?.isSymbolicLink()) throw new UsageError(`${path.relative(root, dir)} is a symbolic link: not writing the workflow through it`, "Make it a plain folder, or write the workflow by hand from the package's templates/github-workflow.yml.");
+    if (!info) await mkdir(dir);
+  }
+  return path.join(dir, "codex-crew.yml");
 }
 
 /** .codex-example/*.json go into .codex/; every other entry (scripts/, …) into the repository root. */

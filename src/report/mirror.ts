@@ -6,13 +6,33 @@ function percentOf(done: number, total: number): string {
   return `${total === 0 ? 0 : Math.floor((done / total) * 100)}%`;
 }
 
+/**
+ * One short line per blocked or failed subtask. features.json is the file people commit: it gets the status and
+ * how the last attempt ended, never an error text (stderr tails and agent output stay in progress.json).
+ */
 function blockerLine(id: string, state: TaskState): string | undefined {
-  if (state.status === "blocked") return `${id}: blocked${state.reason ? ` (${state.reason})` : ""}`;
+  if (state.status !== "blocked" && state.status !== "failed") return undefined;
+  const attempts = state.attempts ?? [];
+  const last = attempts.at(-1);
+  const see = "see `codex-lead status`";
   if (state.status === "failed") {
-    const why = state.error ?? state.reason;
-    return `${id}: failed${why ? ` (${why})` : ""}`;
+    const how = last ? `: ${oneWord(last.outcome)}` : "";
+    return `${id}: failed after ${attempts.length} attempt${attempts.length === 1 ? "" : "s"}${how} (${see})`;
   }
-  return undefined;
+  // Blocked by a person (their own words), or by the run after attempts (how the last one ended).
+  if (last && state.reason?.includes(last.reason ?? "\0")) return `${id}: blocked after ${attempts.length} attempt${attempts.length === 1 ? "" : "s"}: ${oneWord(last.outcome)} (${see})`;
+  return `${id}: blocked${state.reason ? ` (${shortReason(state.reason)})` : ""}`;
+}
+
+/** An attempt's outcome is one of our words (stalled, exited, conflict, …); anything else is not shown. */
+function oneWord(outcome: string): string {
+  return /^[a-z][a-z_-]{0,30}$/.test(outcome) ? outcome : "ended";
+}
+
+/** A person's reason, on one line and short. */
+function shortReason(reason: string): string {
+  const flat = reason.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").trim();
+  return flat.length > 120 ? `${flat.slice(0, 119)}…` : flat;
 }
 
 function later(a: string | undefined, b: string | null | undefined): string | undefined {

@@ -2,6 +2,7 @@
 import { pipelineSummary } from "../ops/summary.js";
 import type { Plan, PlanTask } from "../plan/plan.js";
 import type { ProgressFile, TaskState } from "../schema/progress.js";
+import { visible } from "../util/terminal-text.js";
 
 /** "2026-01-02 10:30 UTC": minutes are enough for people, and UTC avoids guessing the reader's zone. */
 export function formatReportTime(iso: string): string {
@@ -22,6 +23,10 @@ function section(title: string, tasks: PlanTask[], line: (task: PlanTask) => str
     out.push(line(task));
   }
   return [...out, ""];
+}
+
+function spentNote(state: TaskState): string {
+  return state.usage?.credits ? ` — ${state.usage.credits} credits` : "";
 }
 
 function inProgressNote(state: TaskState): string {
@@ -45,7 +50,7 @@ export function renderReport(plan: Plan, progress: ProgressFile, now: Date = new
     "",
     `**Overall**: ${summary.counts.completed}/${summary.total} tasks (${summary.percentCompleted}%)`,
     "",
-    ...section("Completed", withStatus("completed"), (task) => `- ✓ ${label(task)}`),
+    ...section("Completed", withStatus("completed"), (task) => `- ✓ ${label(task)}${spentNote(stateOf(task))}`),
     ...section("In Progress", withStatus("in_progress"), (task) => `- → ${label(task)}${inProgressNote(stateOf(task))}`),
     ...section("Remaining", withStatus("not_started", "blocked", "failed"), (task) => {
       const status = stateOf(task).status;
@@ -63,6 +68,12 @@ export function renderReport(plan: Plan, progress: ProgressFile, now: Date = new
     ...summary.waiting.map((task) => `- \`${task.id}\` waits on ${task.waitsOn.map((id) => `\`${id}\``).join(", ")}`),
   ];
   lines.push(...(blockers.length === 0 ? ["None"] : blockers), "");
+  // Only when an agent spent anything: a plan of shell commands has nothing to say here.
+  if (summary.taskUsage.length > 0) {
+    const { input_tokens, output_tokens, credits } = summary.usage;
+    lines.push(`**Usage**: ${credits} credits (${input_tokens} input, ${output_tokens} output tokens) over ${summary.taskUsage.length} subtask${summary.taskUsage.length === 1 ? "" : "s"}`, "");
+  }
   lines.push(`**Last updated**: ${formatReportTime(summary.lastUpdated ?? summary.now)}`, "");
-  return lines.join("\n");
+  // Names, details and reasons come from files and agents: each line stays one line, with no escape sequence.
+  return lines.map((line) => visible(line)).join("\n");
 }

@@ -1,8 +1,9 @@
 // `codex-lead status`: the pipeline summary as text for people, or as JSON for machines.
 import type { Eta } from "../metrics/eta.js";
 import type { PipelineSummary } from "../ops/summary.js";
-import type { TaskStatus } from "../schema/common.js";
+import type { TaskStatus, Usage } from "../schema/common.js";
 import { formatDuration } from "../util/duration.js";
+import { visible } from "../util/terminal-text.js";
 
 export interface RenderOptions {
   /** ANSI colours; the CLI turns them off for NO_COLOR and non-terminals. */
@@ -31,6 +32,8 @@ function columns(rows: string[][]): string[] {
 }
 
 export function renderStatus(summary: PipelineSummary, options: RenderOptions): string {
+  // Ids, details, reasons and hosts come from files and agents: control characters made visible before any colour.
+  const v = (text: string): string => visible(text);
   const paint = (color: string, text: string): string => (options.color ? `\u001b[${ANSI[color] ?? "0"}m${text}\u001b[0m` : text);
   const counts = STATUS_ORDER.map((status) => {
     const { text, color } = STATUS_LABEL[status];
@@ -44,39 +47,51 @@ export function renderStatus(summary: PipelineSummary, options: RenderOptions): 
   block(
     "Running",
     summary.running.map((task) => [
-      task.id,
-      `attempt ${task.attempt ?? "?"} on ${task.assignee ?? "?"}`,
+      v(task.id),
+      `attempt ${task.attempt ?? "?"} on ${v(task.assignee ?? "?")}`,
       task.elapsedMs === null ? "running" : `running ${formatDuration(task.elapsedMs)}`,
       task.percent === null ? "-" : `${task.percent}%`,
       `last activity ${ago(task.lastActivityAgoMs)}`,
-      task.detail ?? "",
+      v(task.detail ?? ""),
     ]),
   );
-  block("Blocked", summary.blocked.map((task) => [paint("yellow", task.id), task.reason ?? "no reason given"]));
+  block("Blocked", summary.blocked.map((task) => [paint("yellow", v(task.id)), v(task.reason ?? "no reason given")]));
   block(
     "Failed",
     summary.failed.map((task) => [
-      paint("red", task.id),
-      `${task.reason ?? "no error recorded"}${task.attempts > 0 ? ` (after ${task.attempts} attempt${task.attempts === 1 ? "" : "s"})` : ""}`,
+      paint("red", v(task.id)),
+      `${v(task.reason ?? "no error recorded")}${task.attempts > 0 ? ` (after ${task.attempts} attempt${task.attempts === 1 ? "" : "s"})` : ""}`,
     ]),
   );
-  block("Ready to start", summary.madeReady.map((task) => [task.id, `ready since ${task.after} completed`]));
-  block("Waiting", summary.waiting.map((task) => [task.id, `waits on ${task.waitsOn.join(", ")}`]));
+  block("Ready to start", summary.madeReady.map((task) => [v(task.id), `ready since ${v(task.after)} completed`]));
+  block("Waiting", summary.waiting.map((task) => [v(task.id), `waits on ${v(task.waitsOn.join(", "))}`]));
   block(
     "Workers",
     summary.workers.map((worker) => [
-      worker.id,
-      worker.status,
-      worker.task ?? "-",
-      `pid ${worker.pid} on ${worker.host}`,
+      v(worker.id),
+      v(worker.status),
+      v(worker.task ?? "-"),
+      `pid ${worker.pid} on ${v(worker.host)}`,
       `last update ${ago(worker.ageMs)}`,
     ]),
   );
+  // The biggest spenders first: with many subtasks, the ten that cost most say where the credits went.
+  const spenders = [...summary.taskUsage].sort((a, b) => (b.usage.credits ?? 0) - (a.usage.credits ?? 0)).slice(0, 10);
+  block(
+    "Usage by subtask",
+    spenders.map(({ id, usage }) => [id, usageText(usage), usage.calls === undefined ? "" : `${usage.calls} call${usage.calls === 1 ? "" : "s"}`]),
+  );
   lines.push("", usageLine(summary));
   if (summary.eta) lines.push(etaLine(summary.eta));
-  if (summary.unplanned.length > 0) lines.push(`Not in the plan (ignored): ${summary.unplanned.join(", ")}`);
+  if (summary.unplanned.length > 0) lines.push(`Not in the plan (ignored): ${v(summary.unplanned.join(", "))}`);
   lines.push(`Last updated: ${summary.lastUpdated ?? "never"}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** "5 credits, 3300/550 tokens" (and the dollars a CLI reported, when it did). */
+export function usageText(usage: Usage): string {
+  const cost = usage.cost_usd === undefined ? "" : `, $${usage.cost_usd.toFixed(4)}`;
+  return `${usage.credits ?? 0} credits, ${usage.input_tokens ?? 0}/${usage.output_tokens ?? 0} tokens in/out${cost}`;
 }
 
 function usageLine(summary: PipelineSummary): string {
@@ -87,7 +102,7 @@ function usageLine(summary: PipelineSummary): string {
 }
 
 export function etaLine(eta: Eta): string {
-  const path = eta.criticalPath.length > 0 ? `; critical path ${eta.criticalPath.join(" → ")}` : "";
+  const path = eta.criticalPath.length > 0 ? `; critical path ${visible(eta.criticalPath.join(" → "))}` : "";
   return `ETA: ~${formatDuration(eta.ms)} (an estimate from ${eta.measured} measured subtask${eta.measured === 1 ? "" : "s"}, per agent profile${path})`;
 }
 

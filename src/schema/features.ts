@@ -28,6 +28,11 @@ export const Feature = z.strictObject({
   id: Id.describe("unique id of the feature"),
   feature: z.string().min(1).describe("the feature's title"),
   description: z.string().optional(),
+  // Defaults for every subtask of the feature that sets none of its own: a CSV job's thousands of rows then
+  // carry one schema, profile and limit here instead of a copy in each row.
+  agent: z.string().optional().describe("agent profile for the subtasks that name none"),
+  timeout: Duration.optional().describe("wall-clock limit of one attempt, for the subtasks that set none"),
+  result_schema: z.record(z.string(), z.unknown()).optional().describe("JSON Schema (draft 2020-12) for the results of the subtasks that set none"),
   subtasks: z.array(Subtask),
   overall_progress: z.string().optional().describe("mirror: percent of subtasks completed"),
   blockers: z.array(z.string()).optional().describe("mirror: subtasks blocked or failed, with reasons"),

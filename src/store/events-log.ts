@@ -5,12 +5,15 @@ import { appendFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { EventLine } from "../schema/events.js";
 import { errnoCode } from "../errors.js";
+import { redactSecrets } from "../util/redact.js";
 
 export type EventInput = Omit<EventLine, "ts"> & { ts?: string };
 
 export async function appendEvent(file: string, event: EventInput): Promise<EventLine> {
   const line: EventLine = { ts: event.ts ?? new Date().toISOString(), ...event };
-  appendFileSync(file, `${JSON.stringify(line)}\n`, { encoding: "utf8", flag: "a" });
+  // Reasons carry stderr tails: secrets of the environment are not written down.
+  const text = JSON.stringify(line, (_key, value: unknown) => (typeof value === "string" ? redactSecrets(value) : value));
+  appendFileSync(file, `${text}\n`, { encoding: "utf8", flag: "a" });
   return line;
 }
 

@@ -1,27 +1,32 @@
 // One attempt of one subtask, start to hand-off: worktree, agent, heartbeats, inbox, commit, report.
 import { mkdirSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { addUsage, type AgentInput, type AgentResult } from "../agents/contract.js";
+import { checkedResult, spending } from "./attempt-outcome.js";
 import { profileNameOf, resolveProfile } from "../agents/profiles.js";
-import { schemaProblems } from "../agents/openai/schema-check.js";
+import { buildTaskPrompt } from "../agents/prompt.js";
 import { runAgent } from "../agents/run-agent.js";
-import { runShellAgent } from "../agents/shell.js";
-import { commitAll, statusCount } from "../git/index.js";
+import { commitAll, subjectLine } from "../git/index.js";
 import { parseDuration } from "../util/duration.js";
-import { markWorktreeClean, prepareWorktree } from "./worktree.js";
+import { commitSubmodules, markWorktreeClean, prepareWorktree, saveLeftovers, workBranch } from "./worktree.js";
+
+export { workBranch } from "./worktree.js";
 import { planOfText, type Plan } from "../plan/load-plan.js";
 import type { Config } from "../schema/config.js";
 import type { InboxMessage } from "../schema/inbox.js";
 import type { Handoff } from "../schema/progress.js";
-import type { Usage } from "../schema/common.js";
 import type { CodexStore } from "../store/codex-store.js";
 import { agentEnv, ensureWorkerShim, notesFile } from "./agent-env.js";
-import { agentTask, attemptBudget, attemptFiles, attemptHistory, budgetExhaustedReason, cutFinalMessage } from "./agent-input.js";
+import { agentTask, attemptBudget, attemptFiles, attemptHistory, budgetExhaustedReason } from "./agent-input.js";
+import { resumePoint, type ResumePoint } from "./resume.js";
 import { ack, readInbox, takeMessages, type StopReason } from "./attempt-inbox.js";
 import { fenceCheck, fencedTaskUpdate, type AttemptToken } from "../ops/fence.js";
 import { reportTaskProgress } from "../ops/agent-reports.js";
 import { sendMessage } from "../ops/inbox.js";
 import { guardFeedback, refusedChanges } from "../guard/check-changes.js";
+import { reviewGate } from "./review-gate.js";
+import { redactSecrets } from "../util/redact.js";
 
 export interface AttemptContext {
   store: CodexStore;
@@ -33,10 +38,6 @@ export interface AttemptContext {
   base: string | undefined;
   stop: AbortSignal;
   log: (line: string) => void;
-}
-
-export function workBranch(token: Pick<AttemptToken, "task" | "attempt">): string {
-  return `codex/work/${token.task}/a${token.attempt}`;
 }
 
 /**
@@ -88,23 +89,7 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
 
   const worktree = path.join(store.paths.worktrees, token.worker);
   const branch = workBranch(token);
-  try {
-    await prepareWorktree(store.paths.root, worktree, branch, base);
-  } catch (error: unknown) {
-    return failEarly(`could not prepare worktree ${worktree}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  await acked;
-  // The lead's assignment already named branch and worktree: a read checks the token before the agent starts
-  // (the heartbeats fence every write after), and the ack above tells that we took the assignment.
-  mkdirSync(path.dirname(notesFile(store.paths, token)), { recursive: true });
-  const [fence, shimDir] = await Promise.all([fenceCheck(store, token, "start"), ensureWorkerShim(store.paths)]);
-  if (!fence.applied) return false;
   const kind = profile.profile.type;
-  const budget = attemptBudget(subtask, fence.task, context.config);
-  // Only agents that spend credits can be stopped by a budget: a shell command runs whatever it is.
-  if (kind !== "shell" && budget.limit !== undefined && budget.spentBefore >= budget.limit) {
-    return handOff(context, { outcome: "failed", error: budgetExhaustedReason(token.task, budget.spentBefore, budget.limit), blocked: true });
-  }
   const agentStop = new AbortController();
   let stopReason: StopReason | undefined;
   const stopAgent = (reason: StopReason) => {
@@ -116,13 +101,142 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
   if (context.stop.aborted) stopAgent("stopping");
   // The openai agent puts notes into its conversation itself (and acknowledges them then); the others read a file.
   const notesToFile = kind !== "openai";
+  // The lease is renewed from before the worktree is prepared until the hand-off: a slow checkout or a slow
+  // commit hook is not a stall. The beats stop before the hand-off is written.
+  // Once the agent ended, notes and feedback are left in the inbox for the next attempt (the review gate's own
+  // feedback among them): a beat during the review must not file them in this attempt's notes, read by no one.
+  let agentRunning = true;
+  const heartbeats = startHeartbeats(context, stopAgent, () => notesToFile && agentRunning);
+  const handOffNow = async (result: HandoffFields, agentResult?: unknown): Promise<boolean> => {
+    await heartbeats.stop();
+    return handOff(context, result, agentResult);
+  };
+  try {
+    // The openai agent continues an attempt that was cut off, from its kept work and call record (never paying twice).
+    const resume = kind === "openai" ? await resumeFrom(context, base) : undefined;
+    try {
+      await prepareWorktree(store.paths.root, worktree, branch, resume?.head ?? base, token.worker);
+    } catch (error: unknown) {
+      await acked;
+      return await handOffNow({ outcome: "failed", error: `could not prepare worktree ${worktree}: ${error instanceof Error ? error.message : String(error)}` });
+    }
+    await acked;
+    // The lead's assignment already named branch and worktree: a read checks the token before the agent starts
+    // (the heartbeats fence every write after), and the ack above tells that we took the assignment.
+    mkdirSync(path.dirname(notesFile(store.paths, token)), { recursive: true });
+    const [fence, shimDir] = await Promise.all([fenceCheck(store, token, "start"), ensureWorkerShim(store.paths)]);
+    if (!fence.applied) return false;
+    const budget = attemptBudget(subtask, fence.task, context.config);
+    // Only agents that spend credits can be stopped by a budget: a shell command runs whatever it is.
+    if (kind !== "shell" && budget.limit !== undefined && budget.spentBefore >= budget.limit) {
+      return await handOffNow({ outcome: "failed", error: budgetExhaustedReason(token.task, budget.spentBefore, budget.limit), blocked: true });
+    }
 
-  // Heartbeats renew the lease and double as a fence check; the inbox is read on the same beat.
+    let outcome: AgentResult;
+    let recordPid: NodeJS.Timeout | undefined;
+    const files = attemptFiles(store.paths, token);
+    const env = agentEnv(store.paths, token, worktree, shimDir);
+    try {
+      const inbox = await readInbox(store, token, stopAgent, notesToFile);
+      const timeout = subtask.timeout ?? (profile.profile.type === "cli" ? profile.profile.timeout : undefined);
+      const input: AgentInput = {
+        profileName: profile.name,
+        profile: profile.profile,
+        task: agentTask(subtask),
+        token,
+        root: store.paths.root,
+        worktree,
+        history: attemptHistory(inbox, fence.task),
+        budget,
+        env,
+        notesFile: notesFile(store.paths, token),
+        logFile: files.logFile,
+        recordDir: files.recordDir,
+        timeoutMs: timeout !== undefined ? parseDuration(timeout, `${token.task}.timeout`) : context.config.taskTimeoutMs,
+        signal: agentStop.signal,
+        reportProgress: async (percent, detail) => {
+          const reported = await reportTaskProgress(store, token, percent, detail);
+          if (!reported.applied) stopAgent("withdrawn");
+        },
+        ...(kind === "openai" ? { takeMessages: () => takeMessages(store, token) } : {}),
+        ...(resume ? { resume: { fromAttempt: resume.fromAttempt } } : {}),
+        onSpawn: (pid) => {
+          clearTimeout(recordPid);
+          recordPid = setTimeout(() => void recordAgentPid(store, token, pid).catch(() => undefined), AGENT_PID_DELAY_MS);
+        },
+        log,
+      };
+      // Every kind gets the task prompt as a file too: a shell command (a CSV job's, say) reads it from there.
+      await writeFile(files.promptFile, buildTaskPrompt(input));
+      env["CODEX_PROMPT_FILE"] = files.promptFile;
+      outcome = await runAgent(input);
+    } finally {
+      agentRunning = false;
+      clearTimeout(recordPid);
+    }
+
+    const spent = spending(outcome, budget.creditsOf);
+    const trailers = { Task: token.task, Attempt: String(token.attempt), Worker: token.worker };
+    const keep = (why: string) => keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (${why})`);
+    if (!outcome.ok) {
+      await keep(stopReason ?? outcome.kind);
+      if (stopReason) {
+        log(`attempt ${token.attempt} of ${token.task} stopped: ${stopReason}`);
+        return false;
+      }
+      // A spent budget asks for a person (blocked), not a retry: the agent said so, or its charge used the rest.
+      const used = budget.spentBefore + (spent.usage?.credits ?? 0);
+      if (outcome.kind === "budget" || (kind !== "shell" && budget.limit !== undefined && used >= budget.limit)) {
+        return await handOffNow({ outcome: "failed", error: budgetExhaustedReason(token.task, used, budget.limit ?? used), blocked: true, ...spent });
+      }
+      return await handOffNow({ outcome: "failed", error: outcome.reason, ...spent });
+    }
+    const resultProblem = await checkedResult(store, token, subtask.result_schema, outcome.result);
+    if (resultProblem !== undefined) {
+      await keep("result rejected");
+      await sendMessage(store, token.task, { kind: "feedback", from: "result check", text: resultProblem }).catch(() => undefined);
+      return await handOffNow({ outcome: "failed", error: resultProblem, ...spent });
+    }
+    const refused = await refusedChanges(worktree, base, subtask, context.config).catch((error: unknown) => `could not list the changed files: ${error instanceof Error ? error.message : String(error)}`);
+    if (refused) {
+      await keep("refused by the file guard");
+      await sendMessage(store, token.task, { kind: "feedback", from: "guard", text: guardFeedback(refused) });
+      return await handOffNow({ outcome: "failed", error: `file guard: ${refused}`, ...spent });
+    }
+    const gate = await reviewGate({ context, subtask, worktree, base, env, signal: agentStop.signal, creditsOf: budget.creditsOf });
+    // The reviewer's usage is the subtask's too: it counts toward its budget.
+    if (gate.usage) spent.usage = addUsage(spent.usage, gate.usage);
+    if (!gate.ok) {
+      await keep("review failed");
+      return await handOffNow({ outcome: "failed", error: gate.error, ...spent });
+    }
+    let commit: string;
+    try {
+      await commitSubmodules(worktree, `${token.task}: submodule changes of attempt ${token.attempt}`, trailers);
+      // One line: a name with line breaks must not start a paragraph git would read as the commit's trailers.
+      commit = await commitAll(worktree, { message: subjectLine(`${token.task}: ${subtask.name}`), trailers: { ...trailers, ...gate.trailers }, allowEmpty: true });
+      markWorktreeClean(worktree);
+    } catch (error: unknown) {
+      // The work outlives a failed commit (a hook, a signing key, a clean filter): saved on the branch without hooks
+      // or signing, else left in the worktree, which is then not reused. The reason gives git's own words.
+      const kept = await keep("its commit failed");
+      return await handOffNow({ outcome: "failed", error: `commit failed: ${error instanceof Error ? error.message : String(error)}; ${kept}`, ...spent });
+    }
+    return await handOffNow({ outcome: "succeeded", commit, ...spent }, outcome.result);
+  } finally {
+    context.stop.removeEventListener("abort", onOuterStop);
+    await heartbeats.stop();
+  }
+}
+
+/** Renews the lease and reads the inbox every heartbeat until stopped; stop() resolves once the last beat is done. */
+function startHeartbeats(context: AttemptContext, stopAgent: (reason: StopReason) => void, notesToFile: () => boolean): { stop(): Promise<void> } {
+  const { store, token, log } = context;
   let beating = true;
   let wakeBeats: (() => void) | undefined;
   const beats = (async () => {
     while (beating) {
-      // Woken early when the agent ends, so the hand-off never waits out a heartbeat interval.
+      // Woken early when the attempt ends, so the hand-off never waits out a heartbeat interval.
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, context.heartbeatMs);
         wakeBeats = () => {
@@ -141,147 +255,46 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
           if (me) me.updated_at = now;
         });
         if (!fence.applied) stopAgent("withdrawn");
-        await readInbox(store, token, stopAgent, notesToFile);
+        await readInbox(store, token, stopAgent, notesToFile());
       } catch (error: unknown) {
         log(`heartbeat: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
   })();
+  return {
+    stop: async () => {
+      beating = false;
+      wakeBeats?.();
+      await beats;
+    },
+  };
+}
 
-  let outcome: AgentResult;
-  let recordPid: NodeJS.Timeout | undefined;
-  const files = attemptFiles(store.paths, token);
-  const env = agentEnv(store.paths, token, worktree, shimDir);
+/** Where the previous attempt's work and record can be continued from, if anywhere (a failed look is no resume). */
+async function resumeFrom(context: AttemptContext, base: string): Promise<ResumePoint | undefined> {
+  const { store, token } = context;
+  if (token.attempt < 2) return undefined;
   try {
-    const inbox = await readInbox(store, token, stopAgent, notesToFile);
-    const timeout = subtask.timeout ?? (profile.profile.type === "cli" ? profile.profile.timeout : undefined);
-    const input: AgentInput = {
-      profileName: profile.name,
-      profile: profile.profile,
-      task: agentTask(subtask),
-      token,
-      root: store.paths.root,
-      worktree,
-      history: attemptHistory(inbox, fence.task),
-      budget,
-      env,
-      notesFile: notesFile(store.paths, token),
-      logFile: files.logFile,
-      recordDir: files.recordDir,
-      timeoutMs: timeout !== undefined ? parseDuration(timeout, `${token.task}.timeout`) : context.config.taskTimeoutMs,
-      signal: agentStop.signal,
-      reportProgress: async (percent, detail) => {
-        const reported = await reportTaskProgress(store, token, percent, detail);
-        if (!reported.applied) stopAgent("withdrawn");
-      },
-      ...(kind === "openai" ? { takeMessages: () => takeMessages(store, token) } : {}),
-      onSpawn: (pid) => {
-        clearTimeout(recordPid);
-        recordPid = setTimeout(() => void recordAgentPid(store, token, pid).catch(() => undefined), AGENT_PID_DELAY_MS);
-      },
-      log,
-    };
-    outcome = await runAgent(input);
-  } finally {
-    clearTimeout(recordPid);
-    beating = false;
-    wakeBeats?.();
-    context.stop.removeEventListener("abort", onOuterStop);
-    await beats;
+    const task = (await store.progress.read()).tasks[token.task];
+    const point = await resumePoint(store.paths.root, token, task, base);
+    if (point) context.log(`attempt ${token.attempt} of ${token.task} continues attempt ${point.fromAttempt} from ${point.head.slice(0, 12)}`);
+    return point;
+  } catch (error: unknown) {
+    context.log(`could not tell whether attempt ${token.attempt - 1} of ${token.task} can be continued: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
   }
+}
 
-  const spent = spending(outcome, budget.creditsOf);
-  const trailers = { Task: token.task, Attempt: String(token.attempt), Worker: token.worker };
-  const keep = (why: string) => keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (${why})`);
-  if (!outcome.ok) {
-    await keep(stopReason ?? outcome.kind);
-    if (stopReason) {
-      log(`attempt ${token.attempt} of ${token.task} stopped: ${stopReason}`);
-      return false;
-    }
-    // A spent budget asks for a person (blocked), not a retry: the agent said so, or its charge used the rest.
-    const used = budget.spentBefore + (spent.usage?.credits ?? 0);
-    if (outcome.kind === "budget" || (kind !== "shell" && budget.limit !== undefined && used >= budget.limit)) {
-      return handOff(context, { outcome: "failed", error: budgetExhaustedReason(token.task, used, budget.limit ?? used), blocked: true, ...spent });
-    }
-    return handOff(context, { outcome: "failed", error: outcome.reason, ...spent });
-  }
-  const resultProblem = await checkedResult(context, subtask.result_schema, outcome.result);
-  if (resultProblem !== undefined) {
-    await keep("result rejected");
-    await sendMessage(store, token.task, { kind: "feedback", from: "result check", text: resultProblem }).catch(() => undefined);
-    return handOff(context, { outcome: "failed", error: resultProblem, ...spent });
-  }
-  const refused = await refusedChanges(worktree, base, subtask, context.config).catch((error: unknown) => `could not list the changed files: ${error instanceof Error ? error.message : String(error)}`);
-  if (refused) {
-    await keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (refused by the file guard)`);
-    await sendMessage(store, token.task, { kind: "feedback", from: "guard", text: guardFeedback(refused) });
-    return handOff(context, { outcome: "failed", error: `file guard: ${refused}` });
-  }
-  if (context.config.reviewCommand) {
-    const review = await runShellAgent({
-      command: context.config.reviewCommand,
-      cwd: worktree,
-      env,
-      timeoutMs: context.config.taskTimeoutMs,
-      signal: agentStop.signal,
-    });
-    if (!review.ok) {
-      await keep("review failed");
-      await sendMessage(store, token.task, { kind: "feedback", from: "review", text: `review failed: ${review.message}` });
-      return handOff(context, { outcome: "failed", error: `review gate failed: ${review.message}`, ...spent });
-    }
-  }
-  let commit: string;
+/** Work that is not handed off is committed on the attempt's branch, so nothing is lost; says where it is. */
+async function keepWork(context: AttemptContext, worktree: string, trailers: Record<string, string>, message: string): Promise<string> {
   try {
-    commit = await commitAll(worktree, { message: `${token.task}: ${subtask.name}`, trailers, allowEmpty: true });
+    const commit = await saveLeftovers(worktree, message, trailers);
     markWorktreeClean(worktree);
+    return commit === undefined ? "nothing was left uncommitted" : `the work is kept on branch ${workBranch(context.token)} (commit ${commit.slice(0, 12)})`;
   } catch (error: unknown) {
-    return handOff(context, { outcome: "failed", error: `commit failed: ${error instanceof Error ? error.message : String(error)}`, ...spent });
-  }
-  return handOff(context, { outcome: "succeeded", commit, ...spent }, outcome.result);
-}
-
-/** What the hand-off records of an attempt's spending: usage (credits filled in by the config's rates) and final message. */
-function spending(outcome: AgentResult, creditsOf: (usage: Usage) => number): { usage?: Usage; final_message?: string } {
-  const spent: { usage?: Usage; final_message?: string } = {};
-  const usage = addUsage(outcome.usage, undefined);
-  const tokens = (usage.input_tokens ?? 0) + (usage.output_tokens ?? 0);
-  if (tokens > 0 && !usage.credits) usage.credits = creditsOf(usage);
-  // A shell command spends nothing: its hand-offs stay as they were, without a usage of zeros.
-  if (tokens > 0 || (usage.calls ?? 0) > 0 || usage.cost_usd !== undefined) spent.usage = usage;
-  const message = cutFinalMessage(outcome.finalMessage);
-  if (message !== undefined) spent.final_message = message;
-  return spent;
-}
-
-/**
- * Why the attempt's structured result is refused, or undefined when it is fine: with a `result_schema`, the
- * result (the agent's, else the one `codex-worker result` recorded during this attempt) must be there and match.
- */
-async function checkedResult(context: AttemptContext, schema: Record<string, unknown> | undefined, given: unknown): Promise<string | undefined> {
-  if (schema === undefined) return undefined;
-  // The lead clears task.result at each assignment, so a result found now was recorded by this attempt.
-  const result = given !== undefined ? given : (await context.store.progress.read()).tasks[context.token.task]?.result;
-  if (result === undefined) {
-    return "no result reported: the subtask has a result_schema; record the result with `codex-worker result '<json>'`";
-  }
-  try {
-    const problems = schemaProblems(schema, result);
-    return problems === undefined ? undefined : `the result does not match the subtask's result_schema: ${problems}`;
-  } catch (error: unknown) {
-    return `the result could not be checked: result_schema is not a valid JSON Schema: ${error instanceof Error ? error.message : String(error)}`;
-  }
-}
-
-/** Work that is not handed off is committed on the attempt's branch, so nothing is lost. */
-async function keepWork(context: AttemptContext, worktree: string, trailers: Record<string, string>, message: string): Promise<void> {
-  try {
-    const { uncommitted } = await statusCount(worktree);
-    if (uncommitted > 0) await commitAll(worktree, { message, trailers: { ...trailers, "Codex-WIP": "true" }, allowEmpty: false });
-    markWorktreeClean(worktree);
-  } catch (error: unknown) {
-    context.log(`could not commit leftover work in ${worktree}: ${error instanceof Error ? error.message : String(error)}`);
+    const why = error instanceof Error ? error.message : String(error);
+    context.log(`could not commit leftover work in ${worktree}: ${why}`);
+    return `the work could not be saved either (${why}) and is left in ${worktree}, which is not reused`;
   }
 }
 
@@ -293,6 +306,8 @@ type HandoffFields = Omit<Handoff, "attempt" | "at">;
  */
 async function handOff(context: AttemptContext, result: HandoffFields, agentResult?: unknown): Promise<boolean> {
   const { store, token } = context;
+  // Reasons quote stderr and git: the environment's secrets are not written into progress.json.
+  if (result.error !== undefined) result = { ...result, error: redactSecrets(result.error) };
   const fence = await fencedTaskUpdate(store, token, `hand-off (${result.outcome})`, (task, progress) => {
     const now = new Date().toISOString();
     // Free for the next assignment in the same write: the lead need not wait for another round trip.

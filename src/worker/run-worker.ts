@@ -13,6 +13,7 @@ import { CodexStore } from "../store/codex-store.js";
 import { runAttempt } from "./run-attempt.js";
 import type { AttemptToken } from "../ops/fence.js";
 import { Wake } from "../store/wake.js";
+import { redactSecrets } from "../util/redact.js";
 
 export interface WorkerOptions {
   root: string;
@@ -35,7 +36,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
   let config: Config = resolveConfig(await new CodexStore(options.root).config.read());
   const store = new CodexStore(options.root, { lockStaleMs: config.lockStaleMs, fsync: config.fsync });
   const id = options.id ?? `w${process.pid}`;
-  const log = options.log ?? ((line: string) => process.stderr.write(`[${id}] ${line}\n`));
+  const log = options.log ?? ((line: string) => process.stderr.write(`[${id}] ${redactSecrets(line)}\n`));
   const heartbeatMs = options.heartbeatMs ?? config.heartbeatMs;
   const stop = new AbortController();
   const onSignal = () => stop.abort();

@@ -1,12 +1,7 @@
 // Our own retry loop around one model call: the SDK's retries sleep without an upper bound and ignore the abort
 // signal (see AGENTS.md), so the SDK runs with maxRetries 0 and this loop decides what is retried and for how long.
-import {
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIError,
-  APIUserAbortError,
-} from "openai";
 import type { Usage } from "../../schema/common.js";
+import { sdk } from "./sdk.js";
 
 export interface RetryPolicy {
   /** Retries after the first try (so maxRetries + 1 tries in all). */
@@ -44,7 +39,7 @@ const RETRYABLE_STATUS = (status: number): boolean => status === 408 || status =
 
 /** The server's own wording for an HTTP error, else the SDK's message. */
 export function errorMessage(error: unknown): string {
-  if (error instanceof APIError) {
+  if (error instanceof sdk().APIError) {
     const body = error.error as { message?: unknown } | undefined;
     const said = typeof body?.message === "string" && body.message !== "" ? body.message : error.message;
     return error.status !== undefined ? `HTTP ${error.status}: ${said}` : said;
@@ -54,7 +49,7 @@ export function errorMessage(error: unknown): string {
 
 /** Milliseconds the server asked us to wait (retry-after-ms, Retry-After in seconds or as a date), if it did. */
 export function retryAfterMs(error: unknown): number | undefined {
-  if (!(error instanceof APIError) || error.headers === undefined) return undefined;
+  if (!(error instanceof sdk().APIError) || error.headers === undefined) return undefined;
   const ms = Number(error.headers.get("retry-after-ms") ?? NaN);
   if (Number.isFinite(ms) && ms >= 0) return ms;
   const header = error.headers.get("retry-after");
@@ -66,8 +61,10 @@ export function retryAfterMs(error: unknown): number | undefined {
 }
 
 function isRetryable(error: unknown): boolean {
+  const { APIConnectionError, APIError, APIUserAbortError } = sdk();
   if (error instanceof APIUserAbortError) return false;
-  if (error instanceof APIConnectionError || error instanceof APIConnectionTimeoutError) return true;
+  // APIConnectionTimeoutError is an APIConnectionError.
+  if (error instanceof APIConnectionError) return true;
   return error instanceof APIError && error.status !== undefined && RETRYABLE_STATUS(error.status);
 }
 
@@ -106,6 +103,7 @@ export async function withRetries<T>(call: (signal: AbortSignal) => Promise<T>, 
     try {
       return await call(signal);
     } catch (error: unknown) {
+      const { APIError, APIUserAbortError } = sdk();
       if (signal.aborted || error instanceof APIUserAbortError) {
         throw new ModelCallError("cancelled", "the model call was cancelled", undefined, { cause: error });
       }

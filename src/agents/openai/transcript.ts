@@ -37,6 +37,8 @@ export interface RequestOptions {
   model: string;
   temperature?: number | undefined;
   reasoning?: Record<string, unknown> | undefined;
+  /** Responses: ask for the model's encrypted reasoning so the next call can carry it (nothing is stored). */
+  keepReasoning?: boolean;
   tools?: ToolSpec[];
   /** Structured output: the answer must be JSON matching this schema. */
   format?: { name: string; schema: Record<string, unknown> };
@@ -75,10 +77,8 @@ function responsesRequest(entries: Entry[], options: RequestOptions): Record<str
     }));
   }
   if (options.temperature !== undefined) body.temperature = options.temperature;
-  if (options.reasoning !== undefined) {
-    body.reasoning = options.reasoning;
-    body.include = ["reasoning.encrypted_content"];
-  }
+  if (options.reasoning !== undefined) body.reasoning = options.reasoning;
+  if (options.keepReasoning) body.include = ["reasoning.encrypted_content"];
   if (options.format) {
     body.text = { format: { type: "json_schema", name: options.format.name, schema: options.format.schema, strict: false } };
   }
@@ -99,7 +99,8 @@ function chatRequest(entries: Entry[], options: RequestOptions): Record<string, 
     }
     return message;
   });
-  const body: Record<string, unknown> = { model: options.model, messages, store: false };
+  // No `store`: Chat Completions stores nothing unless asked, and some compatible servers refuse unknown fields.
+  const body: Record<string, unknown> = { model: options.model, messages };
   if (options.tools && options.tools.length > 0) {
     body.tools = options.tools.map((tool) => ({
       type: "function",
@@ -136,6 +137,17 @@ function count(value: unknown): number {
   return typeof value === "number" && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
 }
 
+/** One call's usage; compatible servers may leave out any of these (or `usage` itself): missing counts are 0. */
+function usageOf(input: unknown, cached: unknown, output: unknown, reasoning: unknown): Usage {
+  return {
+    input_tokens: count(input),
+    cached_input_tokens: count(cached),
+    output_tokens: count(output),
+    reasoning_tokens: count(reasoning),
+    calls: 1,
+  };
+}
+
 /** The assistant's turn from a response body of either API, whitelisted field by field. */
 export function parseReply(api: Api, body: unknown): { entry: AssistantEntry; usage: Usage } {
   const root = asObject(body) ?? {};
@@ -169,13 +181,12 @@ function parseResponses(root: Loose): { entry: AssistantEntry; usage: Usage } {
   if (reasoning.length > 0) entry.reasoning = reasoning;
   return {
     entry,
-    usage: {
-      input_tokens: count(usage?.input_tokens),
-      cached_input_tokens: count(asObject(usage?.input_tokens_details)?.cached_tokens),
-      output_tokens: count(usage?.output_tokens),
-      reasoning_tokens: count(asObject(usage?.output_tokens_details)?.reasoning_tokens),
-      calls: 1,
-    },
+    usage: usageOf(
+      usage?.input_tokens,
+      asObject(usage?.input_tokens_details)?.cached_tokens,
+      usage?.output_tokens,
+      asObject(usage?.output_tokens_details)?.reasoning_tokens,
+    ),
   };
 }
 
@@ -195,12 +206,11 @@ function parseChat(root: Loose): { entry: AssistantEntry; usage: Usage } {
   const usage = asObject(root.usage);
   return {
     entry: { role: "assistant", text: asString(message.content) ?? "", toolCalls },
-    usage: {
-      input_tokens: count(usage?.prompt_tokens),
-      cached_input_tokens: count(asObject(usage?.prompt_tokens_details)?.cached_tokens),
-      output_tokens: count(usage?.completion_tokens),
-      reasoning_tokens: count(asObject(usage?.completion_tokens_details)?.reasoning_tokens),
-      calls: 1,
-    },
+    usage: usageOf(
+      usage?.prompt_tokens,
+      asObject(usage?.prompt_tokens_details)?.cached_tokens,
+      usage?.completion_tokens,
+      asObject(usage?.completion_tokens_details)?.reasoning_tokens,
+    ),
   };
 }

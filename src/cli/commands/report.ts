@@ -4,6 +4,7 @@ import { loadMetrics } from "../../metrics/load-metrics.js";
 import { renderMetricsSection } from "../../metrics/render-metrics.js";
 import { loadPlan } from "../../plan/load-plan.js";
 import { renderReport } from "../../report/report-markdown.js";
+import { visible } from "../../util/terminal-text.js";
 import type { CliContext } from "../context.js";
 
 export function registerReport(program: Command, ctx: CliContext): void {
@@ -14,6 +15,7 @@ export function registerReport(program: Command, ctx: CliContext): void {
       const store = await ctx.store();
       const plan = await loadPlan(store);
       const [progress, metrics] = await Promise.all([store.progress.read(), loadMetrics(store)]);
-      ctx.output.data(`${renderReport(plan, progress)}\n${renderMetricsSection(metrics)}`);
+      // Profile names and reasons come from files: no escape sequence reaches the terminal.
+      ctx.output.data(`${renderReport(plan, progress)}\n${visible(renderMetricsSection(metrics), { multiline: true })}`);
     });
 }

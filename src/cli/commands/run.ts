@@ -2,6 +2,7 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { tryParseDuration } from "../../util/duration.js";
 import type { CliContext } from "../context.js";
+import { dryRun, nonNegativeCredits } from "./run-dry.js";
 
 interface RunOptions {
   workers?: number;
@@ -9,9 +10,11 @@ interface RunOptions {
   heartbeat?: number;
   maxAttempts?: number;
   json?: boolean;
+  dryRun?: boolean;
+  maxCredits?: number;
 }
 
-function positiveInt(value: string): number {
+export function positiveInt(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number of at least 1.");
   return n;
@@ -32,7 +35,17 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option("--heartbeat <duration>", "how often workers renew their lease (e.g. 2s)", duration)
     .option("--max-attempts <n>", "attempts per subtask before it fails", positiveInt)
     .option("--json", "NDJSON events on stdout instead of the progress line")
+    .option("--dry-run", "print what would run, in which order (waves), with which agent and budget; change nothing")
+    .option(
+      "--max-credits <n>",
+      "the run's credit cap: once spent, no new attempt starts and the run ends with exit 6 (default: config.run_budget); with --dry-run, a gate: exit 6 when the planned credits exceed n",
+      nonNegativeCredits,
+    )
     .action(async (options: RunOptions) => {
+      if (options.dryRun) {
+        await dryRun(ctx, options);
+        return;
+      }
       const root = await ctx.root();
       // Loaded here, not at start-up: the engine is big and the other commands never need it.
       const [{ runLead }, { createRunDisplay }] = await Promise.all([import("../../lead/run-lead.js"), import("../run-display.js")]);
@@ -54,6 +67,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
           ...(options.stallTimeout === undefined ? {} : { stallTimeout: options.stallTimeout }),
           ...(options.heartbeat === undefined ? {} : { heartbeat: options.heartbeat }),
           ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+          ...(options.maxCredits === undefined ? {} : { maxCredits: options.maxCredits }),
           onEvent: (event) => display.onEvent(event),
           signal: controller.signal,
         });

@@ -10,7 +10,7 @@ const SEARCH_MATCHES_MAX = 200;
 const SEARCH_FILE_BYTES_MAX = 1024 * 1024;
 const SEARCH_LINE_CHARS = 300;
 /** Folders no listing or search descends into: git's own, and dependency trees nobody edits. */
-const SKIPPED_DIRS = new Set([".git", "node_modules"]);
+const SKIPPED_DIRS = new Set(["node_modules"]);
 
 type Args = Record<string, unknown>;
 
@@ -23,13 +23,14 @@ function optionalInt(args: Args, name: string, min: number): number | undefined 
   return value;
 }
 
-/** Every file under `dir` (relative paths, sorted), skipping SKIPPED_DIRS; symlinks listed, never followed. */
+/** Every file under `dir` (relative paths, sorted), skipping SKIPPED_DIRS and .git files (a linked worktree's); symlinks listed (name@), never followed. */
 async function walk(root: string, dir: string, out: string[], limit: number): Promise<void> {
   const names = (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
   for (const entry of names) {
     if (out.length >= limit) return;
     const abs = path.join(dir, entry.name);
     const rel = path.relative(root, abs).split(path.sep).join("/");
+    if (entry.name === ".git") continue;
     if (entry.isDirectory()) {
       if (SKIPPED_DIRS.has(entry.name)) continue;
       await walk(root, abs, out, limit);

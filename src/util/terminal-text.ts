@@ -1,0 +1,29 @@
+// Text from files, agents and subtask output, made safe to print on a terminal: every control character is
+// shown as a visible escape (`\x1b`, `\n`, `\u202e`), so no escape sequence (colours, cursor moves, the
+// clipboard-writing OSC 52, a bidi override that reorders what is read) ever reaches the terminal.
+
+/** C0 controls, DEL, C1 controls, and the Unicode line separators and bidi controls. */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+/** The same, without line feed and tab: for text shown over several lines. */
+const UNSAFE_MULTILINE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+function escape(char: string): string {
+  const named = NAMED[char];
+  if (named !== undefined) return named;
+  const code = char.charCodeAt(0);
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+}
+
+export interface VisibleOptions {
+  /** Keep line feeds and tabs (a report, a list of lines); by default the text is kept on one line. */
+  multiline?: boolean;
+}
+
+/** `text` with every control character made visible; plain text comes back unchanged. */
+export function visible(text: string, options: VisibleOptions = {}): string {
+  const pattern = options.multiline ? UNSAFE_MULTILINE : UNSAFE;
+  pattern.lastIndex = 0;
+  return pattern.test(text) ? text.replace(pattern, escape) : text;
+}
