@@ -7,6 +7,7 @@ import type { CodexPaths } from "../store/paths.js";
 import { inboxPath } from "../store/paths.js";
 import { assertNoSymlink } from "../store/safe-path.js";
 import type { AttemptToken } from "../ops/fence.js";
+import { attemptFiles } from "./agent-input.js";
 
 const workerBin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "codex-worker.js");
 
@@ -25,6 +26,19 @@ export async function ensureWorkerShim(paths: CodexPaths): Promise<string> {
   await writeFile(shim, body, { mode: 0o755 });
   written.add(shim);
   return dir;
+}
+
+/**
+ * Before the agent starts: every file the attempt writes under .codex/ is checked (a link on the way is refused,
+ * naming it — the agents then open them without looking again), the notes folder made and the shim written.
+ * Returns the shim's folder.
+ */
+export async function prepareAttemptFiles(paths: CodexPaths, token: AttemptToken): Promise<string> {
+  const { logFile, recordDir, promptFile } = attemptFiles(paths, token);
+  const notes = notesFile(paths, token);
+  for (const file of [notes, logFile, promptFile, path.join(recordDir, `a${token.attempt}.jsonl`)]) assertNoSymlink(paths.dir, file);
+  await mkdir(path.dirname(notes), { recursive: true });
+  return ensureWorkerShim(paths);
 }
 
 export function notesFile(paths: CodexPaths, token: AttemptToken): string {
