@@ -64,7 +64,7 @@ export function renderStatus(summary: PipelineSummary, options: RenderOptions): 
     ]),
   );
   block("Ready to start", summary.madeReady.map((task) => [v(task.id), `ready since ${v(task.after)} completed`]));
-  block("Waiting", summary.waiting.map((task) => [v(task.id), `waits on ${v(task.waitsOn.join(", "))}`]));
+  block("Waiting", summary.waiting.map((task) => [v(task.id), waitsFor(task)]));
   block(
     "Workers",
     summary.workers.map((worker) => [
@@ -80,6 +80,11 @@ export function renderStatus(summary: PipelineSummary, options: RenderOptions): 
   if (summary.unplanned.length > 0) lines.push(`Not in the plan (ignored): ${v(summary.unplanned.join(", "))}`);
   lines.push(`Last updated: ${summary.lastUpdated ?? "never"}`);
   return `${lines.join("\n")}\n`;
+}
+
+function waitsFor(task: PipelineSummary["waiting"][number]): string {
+  if (task.until !== undefined) return `waits until ${visible(task.until)} (in ${formatDuration(Math.max(0, task.inMs ?? 0))})`;
+  return `waits on ${visible(task.waitsOn.join(", "))}`;
 }
 
 function usageLine(summary: PipelineSummary): string {
