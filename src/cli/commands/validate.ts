@@ -82,7 +82,7 @@ export async function validateRepo(store: CodexStore): Promise<{ plan: Plan; wav
       exitCode: ExitCode.usage,
       hint: missing
         ? "Run `codex-lead init` first, then write the plan."
-        : `Fix ${lines.length === 1 ? "it" : "them"}${targets.length > 0 ? ` (${targets.map((t) => `\`codex-lead edit ${t}\``).join(", ")})` : ""}, then run \`codex-lead validate\` again.`,
+        : `Fix ${problems.size === 1 ? "it" : "them"}${targets.length > 0 ? ` (${targets.map((t) => `\`codex-lead edit ${t}\``).join(", ")})` : ""}, then run \`codex-lead validate\` again.`,
     });
   }
   return { plan, waves: waves(plan) };
