@@ -1,6 +1,5 @@
 // CSV jobs before any row runs: the input checked whole (exit 2 naming the line, nothing created), the rows
 // appended to the plan, resume and restart, and the output CSV/JSONL written from the files as they stand.
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -10,28 +9,13 @@ import { setUpJob } from "../src/jobs/create-job.js";
 import { exportJob } from "../src/jobs/export-job.js";
 import { readJob } from "../src/jobs/job-file.js";
 import { loadPlan } from "../src/plan/load-plan.js";
-import { leadBin, tempRepo } from "./helpers/temp.js";
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function lead(cwd: string, args: string[]): Result {
-  const result = spawnSync(process.execPath, [leadBin, ...args], {
-    cwd,
-    encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1", CODEX_DEBUG: undefined },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+import { runLead as lead } from "./helpers/lead-cli.js";
+import { tempRepo } from "./helpers/temp.js";
 
 function initRepo(): string {
   const root = tempRepo("codex-jobs-");
   const init = lead(root, ["init"]);
-  if (init.code !== 0) throw new Error(`init failed: ${init.stderr}`);
+  if (init.status !== 0) throw new Error(`init failed: ${init.stderr}`);
   return root;
 }
 
@@ -60,7 +44,7 @@ describe("jobs run: the CSV is checked whole before any row becomes a subtask", 
       write(root, "in.csv", csv);
       const before = readFileSync(path.join(root, ".codex", "features.json"), "utf8");
       const result = lead(root, ["jobs", "run", "--csv", "in.csv", "--instruction", "do {text}", "--output", "out.csv", ...args]);
-      expect(result.code, result.stderr).toBe(2);
+      expect(result.status, result.stderr).toBe(2);
       expect(result.stderr).toMatch(expected);
       expect(result.stderr).not.toContain("    at ");
       expect(readFileSync(path.join(root, ".codex", "features.json"), "utf8")).toBe(before);
@@ -73,10 +57,10 @@ describe("jobs run: the CSV is checked whole before any row becomes a subtask", 
     const root = initRepo();
     write(root, "in.csv", "title,body\nx,y\n");
     const unknown = lead(root, ["jobs", "run", "--csv", "in.csv", "--instruction", "Sum up {titel}", "--output", "out.csv"]);
-    expect(unknown.code).toBe(2);
+    expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain('{titel} names no column of the CSV; its columns are "title", "body"');
     const brace = lead(root, ["jobs", "run", "--csv", "in.csv", "--instruction", "JSON like {title", "--output", "out.csv"]);
-    expect(brace.code).toBe(2);
+    expect(brace.status).toBe(2);
     expect(brace.stderr).toContain('"{" at character 11 is not closed');
     expect(existsSync(path.join(root, ".codex", "jobs"))).toBe(false);
   });
@@ -86,7 +70,7 @@ describe("jobs run: the CSV is checked whole before any row becomes a subtask", 
     write(root, "in.csv", "title\nx\n");
     write(root, "schema.json", '{"type":"object","properties":{"n":{"type":"integr"}}}');
     const result = lead(root, ["jobs", "run", "--csv", "in.csv", "--instruction", "{title}", "--output", "out.csv", "--output-schema", "schema.json"]);
-    expect(result.code).toBe(2);
+    expect(result.status).toBe(2);
     expect(result.stderr).toContain("--output-schema schema.json: not a valid JSON Schema: /properties/n/type must be equal to one of the allowed values");
     expect(existsSync(path.join(root, ".codex", "jobs"))).toBe(false);
   });
@@ -107,7 +91,7 @@ describe("jobs: rows in the plan, resume, restart, export", () => {
       { id: "in-2", name: "row 2", description: "Upper-case Be, ta ({n}=2)" },
     ]);
     // The plan stays valid for every other command, and each row inherits the feature's settings.
-    expect(lead(root, ["validate"]).code).toBe(0);
+    expect(lead(root, ["validate"]).status).toBe(0);
     const row = (await loadPlan(store)).byId.get("in-2");
     expect(row).toMatchObject({ timeout: "5m", result_schema: { type: "object", required: ["upper"] }, featureId: "job-in" });
     const job = await readJob(store, "in");
@@ -126,7 +110,7 @@ describe("jobs: rows in the plan, resume, restart, export", () => {
 
     write(root, "in.csv", "title\na\nc\n");
     const changed = lead(root, ["jobs", "run", "--csv", "in.csv", "--instruction", "{title}", "--output", "out.csv"]);
-    expect(changed.code).toBe(2);
+    expect(changed.status).toBe(2);
     expect(changed.stderr).toMatch(/job in was made from other input: the input CSV \(sha256 [0-9a-f]{12}… then, [0-9a-f]{12}… now\) changed/);
     const instruction = lead(root, ["jobs", "run", "--csv", "in.csv", "--instruction", "other {title}", "--output", "out.csv", "--name", "in"]);
     expect(instruction.stderr).toContain("--instruction");
@@ -177,10 +161,10 @@ describe("jobs: rows in the plan, resume, restart, export", () => {
     const listed = lead(root, ["jobs", "list"]);
     expect(listed.stdout.trim()).toBe("f: 1/2 rows completed · 0 failed · 0 running · 0 blocked · 1 not started");
     const exported = lead(root, ["jobs", "export", "f", "--output", "again.csv"]);
-    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.status, exported.stderr).toBe(0);
     expect(readFileSync(path.join(root, "again.csv"), "utf8")).toBe(readFileSync(path.join(root, "out.csv"), "utf8"));
     const missing = lead(root, ["jobs", "status", "nope"]);
-    expect(missing.code).toBe(2);
+    expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('no job named "nope"');
     expect(missing.stderr).toContain("Jobs here: f.");
   });

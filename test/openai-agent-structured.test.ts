@@ -41,7 +41,7 @@ describe("structuredCall", () => {
       expect(result.usage).toMatchObject({ input_tokens: 1500, output_tokens: 600, calls: 1, credits: 3 });
       const [request] = server.requests;
       expect(request?.path).toBe(api === "responses" ? "/v1/responses" : "/v1/chat/completions");
-      expect(request?.body.store).toBe(false);
+      expect(request?.body.store).toBe(api === "responses" ? false : undefined);
       if (api === "responses") expect(request?.body.text).toMatchObject({ format: { type: "json_schema", name: "plan", schema } });
       else expect(request?.body.response_format).toMatchObject({ type: "json_schema", json_schema: { name: "plan", schema } });
     });

@@ -48,7 +48,8 @@ describe("openai agent", () => {
       const requests = server.requests;
       expect(requests.map((r) => r.path)).toEqual(Array(4).fill(api === "responses" ? "/v1/responses" : "/v1/chat/completions"));
       expect(requests.map((r) => r.headers["idempotency-key"])).toEqual(["t1:1:0", "t1:1:1", "t1:1:2", "t1:1:3"]);
-      expect(requests.every((r) => r.body.store === false && r.body.model === "gpt-5.5")).toBe(true);
+      // Responses stores conversations unless told not to; Chat stores nothing unless asked (and `store` is left out).
+      expect(requests.every((r) => r.body.store === (api === "responses" ? false : undefined) && r.body.model === "gpt-5.5")).toBe(true);
       expect(userTexts(requests[0])[0]).toContain("# Subtask t1: Make greet say hello");
       expect(toolOutputs(requests[1])).toEqual([GREET.trimEnd()]);
       expect(toolOutputs(requests[2]).slice(1)).toEqual(["patch applied: wrote src/greet.js", "progress reported"]);
@@ -257,5 +258,26 @@ describe("openai agent", () => {
     expect(toolOutputs(server.requests[1])).toEqual([
       "error: the result does not match the subtask's schema: /count must be integer. Fix it and call finish again.",
     ]);
+  });
+  it("passes temperature and reasoning through and carries Responses reasoning items to the next call", async () => {
+    const setup = agentWorktree({ "a.txt": "a\n" });
+    const reasoningItem = { type: "reasoning", id: "rs_1", summary: [], encrypted_content: "opaque" };
+    server = await startFakeOpenAI({
+      replies: [
+        { output: [reasoningItem], toolCalls: [{ name: "read_file", arguments: { path: "a.txt" } }] },
+        { toolCalls: [{ name: "finish", arguments: { summary: "ok" } }] },
+        { toolCalls: [{ name: "finish", arguments: { summary: "ok" } }] },
+      ],
+    });
+    const profile = { api: "responses" as const, temperature: 0.2, reasoning: { effort: "low" } };
+    expect((await runOpenAIAgent(agentInput(setup, server.baseURL, { profile }))).ok).toBe(true);
+    const [first, second] = server.requests;
+    expect(first?.body).toMatchObject({ temperature: 0.2, reasoning: { effort: "low" }, include: ["reasoning.encrypted_content"] });
+    expect(second?.body.input).toContainEqual(reasoningItem);
+
+    const chat = agentWorktree();
+    expect((await runOpenAIAgent(agentInput(chat, server.baseURL, { profile: { ...profile, api: "chat" } }))).ok).toBe(true);
+    expect(server.requests[2]?.body).toMatchObject({ temperature: 0.2, reasoning_effort: "low" });
+    expect(server.requests[2]?.body.include).toBeUndefined();
   });
 });

@@ -1,17 +1,15 @@
 // Agent profiles by name: config.json `agents` first (a name there replaces a built-in), then the built-in ones.
-import type { AgentProfile, CliProfile, Config } from "../schema/config.js";
+import type { AgentProfile, Config } from "../schema/config.js";
+import { cliPreset } from "./cli/presets.js";
 import type { Plan } from "../plan/plan.js";
 
 /** The built-in profile names, in the order they are listed to people. */
 export const BUILT_IN_PROFILES = ["shell", "codex", "claude", "gemini", "openai"] as const;
 
-/** The cli presets by name (the argv of each CLI run non-interactively). */
-const CLI_PRESETS: Partial<Record<string, CliProfile>> = {};
-
 function builtIn(name: string): AgentProfile | undefined {
   if (name === "shell") return { type: "shell" };
   if (name === "openai") return { type: "openai" };
-  return Object.hasOwn(CLI_PRESETS, name) ? CLI_PRESETS[name] : undefined;
+  return cliPreset(name);
 }
 
 /** Every profile name a subtask may use with this config: built-ins, then the config's own, without repeats. */
@@ -27,9 +25,6 @@ export function resolveProfile(name: string, config: Pick<Config, "agents">): Re
   const configured = Object.hasOwn(config.agents, name) ? config.agents[name] : undefined;
   const profile = configured ?? builtIn(name);
   if (profile) return { ok: true, name, profile };
-  if ((BUILT_IN_PROFILES as readonly string[]).includes(name)) {
-    return { ok: false, name, reason: `the built-in agent profile ${JSON.stringify(name)} is not available in this version; define it in config.json under "agents"` };
-  }
   return { ok: false, name, reason: unknownProfileMessage(name, config) };
 }
 
@@ -40,6 +35,12 @@ export function unknownProfileMessage(name: string, config: Pick<Config, "agents
   );
 }
 
+/** A shell profile runs a command and spends no credits: a budget means nothing to it. */
+export function spendsNothing(name: string, config: Pick<Config, "agents">): boolean {
+  const resolved = resolveProfile(name, config);
+  return resolved.ok && resolved.profile.type === "shell";
+}
+
 /** The profile a subtask runs with: its own `agent`, else the config's default. */
 export function profileNameOf(task: { agent?: string | undefined }, config: Pick<Config, "agent">): string {
   return task.agent ?? config.agent;
@@ -47,7 +48,7 @@ export function profileNameOf(task: { agent?: string | undefined }, config: Pick
 
 /**
  * Every unknown profile name the plan and config use, as `place: message` lines for `codex-lead validate`:
- * the config's `agent` and `review.agent`, and each subtask's `agent`.
+ * the config's `agent` and `review.agent`, each feature's default `agent` and each subtask's `agent`.
  */
 export function profileProblems(plan: Plan | undefined, config: Config, labels: { config: string; features: string }): string[] {
   const problems: string[] = [];
@@ -59,6 +60,7 @@ export function profileProblems(plan: Plan | undefined, config: Config, labels: 
   check(`${labels.config}: agent`, config.agent);
   check(`${labels.config}: review.agent`, config.reviewAgent);
   plan?.file.features.forEach((feature, f) => {
+    check(`${labels.features}: features[${f}].agent (id ${JSON.stringify(feature.id)})`, feature.agent);
     feature.subtasks.forEach((subtask, s) => {
       check(`${labels.features}: features[${f}].subtasks[${s}].agent (id ${JSON.stringify(subtask.id)})`, subtask.agent);
     });

@@ -1,16 +1,16 @@
 // Turns a CSV into a job: every input checked first (CSV, template, ids, schema, profile), then the input copy and
 // .codex/jobs/<name>.json written, then the rows appended to features.json as the feature `job-<name>` under its
 // lock. Running the same job again resumes it; a changed input or instruction is refused unless --restart.
-import { copyFileSync, existsSync, mkdirSync, renameSync } from "node:fs";
+import { copyFileSync, existsSync, renameSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { resolveProfile } from "../agents/profiles.js";
 import { isProcessAlive } from "../agents/shell.js";
 import { CodexError, ExitCode, UsageError } from "../errors.js";
 import { loadPlanIfPresent } from "../plan/load-plan.js";
 import type { Feature } from "../schema/features.js";
 import type { CodexStore } from "../store/codex-store.js";
 import { displayPath } from "../store/paths.js";
-import { didYouMean } from "../util/did-you-mean.js";
 import { tryParseDuration } from "../util/duration.js";
 import { canonicalJson } from "../util/json-text.js";
 import { readCsvFile, type CsvTable } from "./csv-input.js";
@@ -44,7 +44,6 @@ export interface JobSetup {
 }
 
 export const DEFAULT_MAX_RUNTIME = "30m";
-const BUILT_IN_PROFILES = ["shell", "codex", "claude", "gemini", "openai"];
 
 /** A name from the CSV's file name: `reviews 2024.csv` -> `reviews_2024`. */
 export function defaultJobName(csv: string): string {
@@ -61,11 +60,8 @@ function checkName(name: string): void {
 
 async function checkAgent(store: CodexStore, agent: string | undefined): Promise<void> {
   if (agent === undefined) return;
-  const config = await store.resolvedConfig();
-  const known = [...new Set([...BUILT_IN_PROFILES, ...Object.keys(config.agents)])];
-  if (known.includes(agent)) return;
-  const guess = didYouMean(agent, known);
-  throw new UsageError(`--agent ${JSON.stringify(agent)}: no such agent profile${guess ? ` (did you mean ${JSON.stringify(guess)}?)` : ""}`, `Profiles: ${known.join(", ")}; more are defined under "agents" in .codex/config.json.`);
+  const resolved = resolveProfile(agent, await store.resolvedConfig());
+  if (!resolved.ok) throw new UsageError(`--agent: ${resolved.reason}`, "Name a profile the rows can run with.");
 }
 
 /** A lead on this host that is alive: adding or replacing rows under it would race its scheduling of them. */
@@ -164,8 +160,9 @@ export async function setUpJob(store: CodexStore, options: JobRunOptions): Promi
   }
 
   // The copy and the job file first: a crash before features.json changes leaves a job whose rerun adds the rows.
-  mkdirSync(jobsDir(store), { recursive: true });
+  store.makeDir(jobsDir(store));
   const copy = jobInputPath(store, name);
+  store.assertWritable(copy); // renamed over a link it would only replace it; refused all the same, naming it
   if (!existing || options.restart || !existsSync(copy)) {
     const temp = `${copy}.${process.pid}.tmp`;
     copyFileSync(csvPath, temp);

@@ -1,9 +1,11 @@
 // The lead's changes to progress.json when it assigns attempts and when merged attempts complete: pure
 // functions on a draft, applied inside a locked update (which may run them again on top of a person's save).
 import path from "node:path";
+import { unsafeIdReasons } from "../plan/id-rules.js";
 import type { Plan } from "../plan/plan.js";
+import type { Usage } from "../schema/common.js";
 import type { ProgressFile, TaskState } from "../schema/progress.js";
-import { workBranch } from "../worker/run-attempt.js";
+import { workBranch } from "../worker/worktree.js";
 
 export interface Offer {
   id: string;
@@ -30,6 +32,8 @@ export function markAssigned(
     const worker = progress.workers?.[workerId];
     const depsDone = (plan.byId.get(id)?.deps ?? []).every((dep) => progress.tasks[dep]?.status === "completed");
     if (task.status !== "not_started" || (task.attempt ?? 0) + 1 !== attempt || !worker || worker.status !== "idle" || worker.task || !depsDone) continue;
+    // A key of progress.json is a claim too: one unsafe as a folder name never becomes a worktree path.
+    if (unsafeIdReasons(workerId).length > 0) continue;
     const worktree = path.join(context.worktreesDir, workerId);
     progress.tasks[id] = {
       ...task,
@@ -62,13 +66,13 @@ export interface Completion {
   worker: string | undefined;
   commit: string;
   tag: string;
+  /** What the attempt spent (its hand-off's usage; the worker already added it to the task's total). */
+  usage?: Usage | undefined;
 }
 
 export interface CompletionMarks {
   /** Tasks that were not completed before this change (a re-applied change finds some already done). */
   newlyCompleted: Set<string>;
-  /** When each task's attempt started, for the run's duration estimate. */
-  startedAt: Map<string, string>;
 }
 
 /**
@@ -77,13 +81,17 @@ export interface CompletionMarks {
  * (removed by a person) is simply skipped.
  */
 export function markCompleted(progress: ProgressFile, completed: Completion[], now: Date): CompletionMarks {
-  const marks: CompletionMarks = { newlyCompleted: new Set(), startedAt: new Map() };
+  const marks: CompletionMarks = { newlyCompleted: new Set() };
   const at = now.toISOString();
-  for (const { id, worker, commit, tag } of completed) {
+  for (const { id, attempt, worker, commit, tag, usage } of completed) {
     const current = progress.tasks[id];
     if (!current) continue;
-    if (current.status !== "completed") marks.newlyCompleted.add(id);
-    if (current.started_at) marks.startedAt.set(id, current.started_at);
+    if (current.status !== "completed") {
+      marks.newlyCompleted.add(id);
+      // What the landed attempt spent joins the history of attempts; without spending (a shell command) the history
+      // stays as it was, so that plans of thousands of commands do not grow progress.json for nothing.
+      if (usage) current.attempts = [...(current.attempts ?? []), { attempt, worker, outcome: "completed", at, usage }];
+    }
     Object.assign(current, {
       status: "completed",
       reason: undefined,

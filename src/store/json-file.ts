@@ -8,6 +8,7 @@ import { canonicalJson, isStackOverflow, parseJsonText, TOO_DEEP } from "../util
 import { withFileLock } from "./file-lock.js";
 import type { FastCheck } from "../schema/fast-check.js";
 import { formatSchemaIssues } from "./schema-problems.js";
+import { assertNoSymlink } from "./safe-path.js";
 
 export interface JsonFileOptions<T> {
   file: string;
@@ -35,6 +36,8 @@ export interface JsonFileOptions<T> {
    * such as `constructor` or `__proto__` is looked up like any other.
    */
   prepare?: (value: T) => void;
+  /** The folder (.codex) from which down to the file no symbolic link may lie: writes through one are refused. */
+  noSymlinkFrom?: string;
 }
 
 export interface UpdateOptions {
@@ -302,6 +305,11 @@ export class JsonFile<T> {
     });
   }
 
+  /** Throws SymlinkError when the file, or a folder between .codex/ and it, is a symbolic link (checked before the lock is taken). */
+  assertWritable(): void {
+    if (this.options.noSymlinkFrom !== undefined) assertNoSymlink(this.options.noSymlinkFrom, this.file);
+  }
+
   async exists(): Promise<boolean> {
     return (await this.readUnlocked()).text !== null;
   }
@@ -322,6 +330,7 @@ export class JsonFile<T> {
    * InvalidFileError (and writes nothing) while the file on disk is invalid.
    */
   async update(mutate: (draft: T) => T | void | Promise<T | void>, options: UpdateOptions = {}): Promise<UpdateResult<T>> {
+    this.assertWritable();
     await this.checkers();
     return withFileLock(
       this.file,
@@ -375,6 +384,7 @@ export class JsonFile<T> {
 
   /** Writes a whole value (under the lock) only if the file does not exist yet. Returns whether it wrote. */
   async createIfMissing(value: T): Promise<boolean> {
+    this.assertWritable();
     let created = false;
     await withFileLock(this.file, async () => {
       const before = await readRaw(this.file);

@@ -1,27 +1,31 @@
 // One attempt of one subtask, start to hand-off: worktree, agent, heartbeats, inbox, commit, report.
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { addUsage, type AgentInput, type AgentResult } from "../agents/contract.js";
+import { checkedResult, spending } from "./attempt-outcome.js";
 import { profileNameOf, resolveProfile } from "../agents/profiles.js";
-import { schemaProblems } from "../agents/openai/schema-check.js";
+import { buildTaskPrompt } from "../agents/prompt.js";
 import { runAgent } from "../agents/run-agent.js";
-import { runShellAgent } from "../agents/shell.js";
 import { commitAll, subjectLine } from "../git/index.js";
 import { parseDuration } from "../util/duration.js";
-import { commitSubmodules, markWorktreeClean, prepareWorktree, saveLeftovers } from "./worktree.js";
+import { startTimeOf } from "../util/process-identity.js";
+import { writeNoFollow } from "../store/safe-path.js";
+import { commitSubmodules, markWorktreeClean, prepareWorktree, saveLeftovers, workBranch } from "./worktree.js";
+
+export { workBranch } from "./worktree.js";
 import { planOfText, type Plan } from "../plan/load-plan.js";
 import type { Config } from "../schema/config.js";
 import type { InboxMessage } from "../schema/inbox.js";
 import type { Handoff } from "../schema/progress.js";
-import type { Usage } from "../schema/common.js";
 import type { CodexStore } from "../store/codex-store.js";
 import { agentEnv, ensureWorkerShim, notesFile } from "./agent-env.js";
-import { agentTask, attemptBudget, attemptFiles, attemptHistory, budgetExhaustedReason, cutFinalMessage } from "./agent-input.js";
+import { agentTask, attemptBudget, attemptFiles, attemptHistory, budgetExhaustedReason } from "./agent-input.js";
+import { resumePoint, type ResumePoint } from "./resume.js";
 import { ack, readInbox, takeMessages, type StopReason } from "./attempt-inbox.js";
 import { fenceCheck, fencedTaskUpdate, type AttemptToken } from "../ops/fence.js";
 import { reportTaskProgress } from "../ops/agent-reports.js";
 import { sendMessage } from "../ops/inbox.js";
 import { guardFeedback, refusedChanges } from "../guard/check-changes.js";
+import { reviewGate } from "./review-gate.js";
 import { redactSecrets } from "../util/redact.js";
 
 export interface AttemptContext {
@@ -34,10 +38,6 @@ export interface AttemptContext {
   base: string | undefined;
   stop: AbortSignal;
   log: (line: string) => void;
-}
-
-export function workBranch(token: Pick<AttemptToken, "task" | "attempt">): string {
-  return `codex/work/${token.task}/a${token.attempt}`;
 }
 
 /**
@@ -103,14 +103,19 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
   const notesToFile = kind !== "openai";
   // The lease is renewed from before the worktree is prepared until the hand-off: a slow checkout or a slow
   // commit hook is not a stall. The beats stop before the hand-off is written.
-  const heartbeats = startHeartbeats(context, stopAgent, notesToFile);
+  // Once the agent ended, notes and feedback are left in the inbox for the next attempt (the review gate's own
+  // feedback among them): a beat during the review must not file them in this attempt's notes, read by no one.
+  let agentRunning = true;
+  const heartbeats = startHeartbeats(context, stopAgent, () => notesToFile && agentRunning);
   const handOffNow = async (result: HandoffFields, agentResult?: unknown): Promise<boolean> => {
     await heartbeats.stop();
     return handOff(context, result, agentResult);
   };
   try {
+    // The openai agent continues an attempt that was cut off, from its kept work and call record (never paying twice).
+    const resume = kind === "openai" ? await resumeFrom(context, base) : undefined;
     try {
-      await prepareWorktree(store.paths.root, worktree, branch, base, token.worker);
+      await prepareWorktree(store.paths, worktree, branch, resume?.head ?? base, token.worker);
     } catch (error: unknown) {
       await acked;
       return await handOffNow({ outcome: "failed", error: `could not prepare worktree ${worktree}: ${error instanceof Error ? error.message : String(error)}` });
@@ -118,8 +123,18 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
     await acked;
     // The lead's assignment already named branch and worktree: a read checks the token before the agent starts
     // (the heartbeats fence every write after), and the ack above tells that we took the assignment.
-    mkdirSync(path.dirname(notesFile(store.paths, token)), { recursive: true });
-    const [fence, shimDir] = await Promise.all([fenceCheck(store, token, "start"), ensureWorkerShim(store.paths)]);
+    // Every file the attempt writes under .codex/ is checked here (a link on the way is refused, naming it): the
+    // agents then open them without looking again.
+    let shimDir: string;
+    try {
+      const { logFile, recordDir, promptFile } = attemptFiles(store.paths, token);
+      store.makeDir(path.dirname(notesFile(store.paths, token)));
+      for (const file of [notesFile(store.paths, token), logFile, promptFile, path.join(recordDir, `a${token.attempt}.jsonl`)]) store.assertWritable(file);
+      shimDir = await ensureWorkerShim(store.paths);
+    } catch (error: unknown) {
+      return await handOffNow({ outcome: "failed", error: error instanceof Error ? error.message : String(error) });
+    }
+    const fence = await fenceCheck(store, token, "start");
     if (!fence.applied) return false;
     const budget = attemptBudget(subtask, fence.task, context.config);
     // Only agents that spend credits can be stopped by a budget: a shell command runs whatever it is.
@@ -154,14 +169,21 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
           if (!reported.applied) stopAgent("withdrawn");
         },
         ...(kind === "openai" ? { takeMessages: () => takeMessages(store, token) } : {}),
+        ...(resume ? { resume: { fromAttempt: resume.fromAttempt } } : {}),
         onSpawn: (pid) => {
           clearTimeout(recordPid);
-          recordPid = setTimeout(() => void recordAgentPid(store, token, pid).catch(() => undefined), AGENT_PID_DELAY_MS);
+          // Its start time is read now, while the pid surely names our agent: the lead checks both before signalling.
+          const start = startTimeOf(pid) ?? null;
+          recordPid = setTimeout(() => void recordAgentPid(store, token, pid, start).catch(() => undefined), AGENT_PID_DELAY_MS);
         },
         log,
       };
+      // Every kind gets the task prompt as a file too: a shell command (a CSV job's, say) reads it from there.
+      writeNoFollow(store.paths.dir, files.promptFile, buildTaskPrompt(input));
+      env["CODEX_PROMPT_FILE"] = files.promptFile;
       outcome = await runAgent(input);
     } finally {
+      agentRunning = false;
       clearTimeout(recordPid);
     }
 
@@ -181,7 +203,7 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
       }
       return await handOffNow({ outcome: "failed", error: outcome.reason, ...spent });
     }
-    const resultProblem = await checkedResult(context, subtask.result_schema, outcome.result);
+    const resultProblem = await checkedResult(store, token, subtask.result_schema, outcome.result);
     if (resultProblem !== undefined) {
       await keep("result rejected");
       await sendMessage(store, token.task, { kind: "feedback", from: "result check", text: resultProblem }).catch(() => undefined);
@@ -189,29 +211,22 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
     }
     const refused = await refusedChanges(worktree, base, subtask, context.config).catch((error: unknown) => `could not list the changed files: ${error instanceof Error ? error.message : String(error)}`);
     if (refused) {
-      await keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (refused by the file guard)`);
+      await keep("refused by the file guard");
       await sendMessage(store, token.task, { kind: "feedback", from: "guard", text: guardFeedback(refused) });
-      return await handOffNow({ outcome: "failed", error: `file guard: ${refused}` });
+      return await handOffNow({ outcome: "failed", error: `file guard: ${refused}`, ...spent });
     }
-    if (context.config.reviewCommand) {
-      const review = await runShellAgent({
-        command: context.config.reviewCommand,
-        cwd: worktree,
-        env,
-        timeoutMs: context.config.taskTimeoutMs,
-        signal: agentStop.signal,
-      });
-      if (!review.ok) {
-        await keep("review failed");
-        await sendMessage(store, token.task, { kind: "feedback", from: "review", text: `review failed: ${review.message}` });
-        return await handOffNow({ outcome: "failed", error: `review gate failed: ${review.message}`, ...spent });
-      }
+    const gate = await reviewGate({ context, subtask, worktree, base, env, signal: agentStop.signal, creditsOf: budget.creditsOf });
+    // The reviewer's usage is the subtask's too: it counts toward its budget.
+    if (gate.usage) spent.usage = addUsage(spent.usage, gate.usage);
+    if (!gate.ok) {
+      await keep("review failed");
+      return await handOffNow({ outcome: "failed", error: gate.error, ...spent });
     }
     let commit: string;
     try {
       await commitSubmodules(worktree, `${token.task}: submodule changes of attempt ${token.attempt}`, trailers);
       // One line: a name with line breaks must not start a paragraph git would read as the commit's trailers.
-      commit = await commitAll(worktree, { message: subjectLine(`${token.task}: ${subtask.name}`), trailers, allowEmpty: true });
+      commit = await commitAll(worktree, { message: subjectLine(`${token.task}: ${subtask.name}`), trailers: { ...trailers, ...gate.trailers }, allowEmpty: true });
       markWorktreeClean(worktree);
     } catch (error: unknown) {
       // The work outlives a failed commit (a hook, a signing key, a clean filter): saved on the branch without hooks
@@ -227,7 +242,7 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
 }
 
 /** Renews the lease and reads the inbox every heartbeat until stopped; stop() resolves once the last beat is done. */
-function startHeartbeats(context: AttemptContext, stopAgent: (reason: StopReason) => void, notesToFile: boolean): { stop(): Promise<void> } {
+function startHeartbeats(context: AttemptContext, stopAgent: (reason: StopReason) => void, notesToFile: () => boolean): { stop(): Promise<void> } {
   const { store, token, log } = context;
   let beating = true;
   let wakeBeats: (() => void) | undefined;
@@ -252,7 +267,7 @@ function startHeartbeats(context: AttemptContext, stopAgent: (reason: StopReason
           if (me) me.updated_at = now;
         });
         if (!fence.applied) stopAgent("withdrawn");
-        await readInbox(store, token, stopAgent, notesToFile);
+        await readInbox(store, token, stopAgent, notesToFile());
       } catch (error: unknown) {
         log(`heartbeat: ${error instanceof Error ? error.message : String(error)}`);
       }
@@ -267,35 +282,18 @@ function startHeartbeats(context: AttemptContext, stopAgent: (reason: StopReason
   };
 }
 
-/** What the hand-off records of an attempt's spending: usage (credits filled in by the config's rates) and final message. */
-function spending(outcome: AgentResult, creditsOf: (usage: Usage) => number): { usage?: Usage; final_message?: string } {
-  const spent: { usage?: Usage; final_message?: string } = {};
-  const usage = addUsage(outcome.usage, undefined);
-  const tokens = (usage.input_tokens ?? 0) + (usage.output_tokens ?? 0);
-  if (tokens > 0 && !usage.credits) usage.credits = creditsOf(usage);
-  // A shell command spends nothing: its hand-offs stay as they were, without a usage of zeros.
-  if (tokens > 0 || (usage.calls ?? 0) > 0 || usage.cost_usd !== undefined) spent.usage = usage;
-  const message = cutFinalMessage(outcome.finalMessage);
-  if (message !== undefined) spent.final_message = message;
-  return spent;
-}
-
-/**
- * Why the attempt's structured result is refused, or undefined when it is fine: with a `result_schema`, the
- * result (the agent's, else the one `codex-worker result` recorded during this attempt) must be there and match.
- */
-async function checkedResult(context: AttemptContext, schema: Record<string, unknown> | undefined, given: unknown): Promise<string | undefined> {
-  if (schema === undefined) return undefined;
-  // The lead clears task.result at each assignment, so a result found now was recorded by this attempt.
-  const result = given !== undefined ? given : (await context.store.progress.read()).tasks[context.token.task]?.result;
-  if (result === undefined) {
-    return "no result reported: the subtask has a result_schema; record the result with `codex-worker result '<json>'`";
-  }
+/** Where the previous attempt's work and record can be continued from, if anywhere (a failed look is no resume). */
+async function resumeFrom(context: AttemptContext, base: string): Promise<ResumePoint | undefined> {
+  const { store, token } = context;
+  if (token.attempt < 2) return undefined;
   try {
-    const problems = schemaProblems(schema, result);
-    return problems === undefined ? undefined : `the result does not match the subtask's result_schema: ${problems}`;
+    const task = (await store.progress.read()).tasks[token.task];
+    const point = await resumePoint(store.paths.root, token, task, base);
+    if (point) context.log(`attempt ${token.attempt} of ${token.task} continues attempt ${point.fromAttempt} from ${point.head.slice(0, 12)}`);
+    return point;
   } catch (error: unknown) {
-    return `the result could not be checked: result_schema is not a valid JSON Schema: ${error instanceof Error ? error.message : String(error)}`;
+    context.log(`could not tell whether attempt ${token.attempt - 1} of ${token.task} can be continued: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
   }
 }
 
@@ -352,9 +350,9 @@ async function handOff(context: AttemptContext, result: HandoffFields, agentResu
 }
 
 /** The running agent's process group, for the lead to kill should this worker die. */
-async function recordAgentPid(store: CodexStore, token: AttemptToken, pid: number): Promise<void> {
+async function recordAgentPid(store: CodexStore, token: AttemptToken, pid: number, start: number | null): Promise<void> {
   await store.progress.update((progress) => {
     const me = progress.workers?.[token.worker];
-    if (me && me.task === token.task && me.attempt === token.attempt) me.agent_pid = pid;
+    if (me && me.task === token.task && me.attempt === token.attempt) Object.assign(me, { agent_pid: pid, agent_start: start });
   });
 }

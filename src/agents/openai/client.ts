@@ -8,7 +8,7 @@ import type { Usage } from "../../schema/common.js";
 import { tryParseDuration } from "../../util/duration.js";
 import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from "./retry.js";
 import { sdk } from "./sdk.js";
-import { parseReply, type Api, type AssistantEntry } from "./transcript.js";
+import { parseReply, type Api, type AssistantEntry, type RequestOptions } from "./transcript.js";
 
 export const DEFAULT_MODEL = "gpt-5.5";
 export const DEFAULT_BASE_URL = "https://api.openai.com/v1";
@@ -24,6 +24,18 @@ export interface Connection {
   retry: RetryPolicy;
   temperature: number | undefined;
   reasoning: Record<string, unknown> | undefined;
+  /** Responses on OpenAI itself, or with `reasoning` set: carry the encrypted reasoning from call to call. */
+  keepReasoning: boolean;
+}
+
+/** The request fields every call of a connection carries. */
+export function modelOptions(connection: Connection): Pick<RequestOptions, "model" | "temperature" | "reasoning" | "keepReasoning"> {
+  return {
+    model: connection.model,
+    temperature: connection.temperature,
+    reasoning: connection.reasoning,
+    keepReasoning: connection.keepReasoning,
+  };
 }
 
 /** Auto: the Responses API on OpenAI itself, Chat Completions (which every compatible server serves) elsewhere. */
@@ -67,11 +79,13 @@ export function connect(
   const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY };
   if (profile.max_retries !== undefined) retry.maxRetries = profile.max_retries;
   if (profile.retry_delay !== undefined) retry.initialDelayMs = tryParseDuration(profile.retry_delay) ?? retry.initialDelayMs;
+  const api = chooseApi(profile.api, baseURL);
   return {
     ok: true,
     connection: {
       client: new (sdk().OpenAI)({ apiKey, baseURL, maxRetries: 0, timeout: callTimeoutMs }),
-      api: chooseApi(profile.api, baseURL),
+      api,
+      keepReasoning: api === "responses" && (profile.reasoning !== undefined || new URL(baseURL).hostname === "api.openai.com"),
       model: profile.model ?? DEFAULT_MODEL,
       baseURL,
       callTimeoutMs,

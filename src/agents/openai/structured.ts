@@ -4,7 +4,7 @@
 import type { OpenAIProfile } from "../../schema/config.js";
 import type { Usage } from "../../schema/common.js";
 import { addUsage, emptyUsage } from "../contract.js";
-import { callModel, connect } from "./client.js";
+import { callModel, connect, modelOptions } from "./client.js";
 import { ModelCallError } from "./retry.js";
 import { schemaProblems } from "./schema-check.js";
 import { buildRequest, type Entry } from "./transcript.js";
@@ -59,9 +59,7 @@ export async function structuredCall<T = unknown>(options: StructuredCallOptions
   let problem = "";
   for (let n = 0; n < tries; n++) {
     const body = buildRequest(connection.api, entries, {
-      model: connection.model,
-      temperature: connection.temperature,
-      reasoning: connection.reasoning,
+      ...modelOptions(connection),
       format: { name: options.schemaName, schema: options.schema },
     });
     let reply;

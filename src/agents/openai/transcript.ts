@@ -37,6 +37,8 @@ export interface RequestOptions {
   model: string;
   temperature?: number | undefined;
   reasoning?: Record<string, unknown> | undefined;
+  /** Responses: ask for the model's encrypted reasoning so the next call can carry it (nothing is stored). */
+  keepReasoning?: boolean;
   tools?: ToolSpec[];
   /** Structured output: the answer must be JSON matching this schema. */
   format?: { name: string; schema: Record<string, unknown> };
@@ -75,10 +77,8 @@ function responsesRequest(entries: Entry[], options: RequestOptions): Record<str
     }));
   }
   if (options.temperature !== undefined) body.temperature = options.temperature;
-  if (options.reasoning !== undefined) {
-    body.reasoning = options.reasoning;
-    body.include = ["reasoning.encrypted_content"];
-  }
+  if (options.reasoning !== undefined) body.reasoning = options.reasoning;
+  if (options.keepReasoning) body.include = ["reasoning.encrypted_content"];
   if (options.format) {
     body.text = { format: { type: "json_schema", name: options.format.name, schema: options.format.schema, strict: false } };
   }
@@ -99,7 +99,8 @@ function chatRequest(entries: Entry[], options: RequestOptions): Record<string, 
     }
     return message;
   });
-  const body: Record<string, unknown> = { model: options.model, messages, store: false };
+  // No `store`: Chat Completions stores nothing unless asked, and some compatible servers refuse unknown fields.
+  const body: Record<string, unknown> = { model: options.model, messages };
   if (options.tools && options.tools.length > 0) {
     body.tools = options.tools.map((tool) => ({
       type: "function",
