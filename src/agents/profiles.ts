@@ -35,6 +35,12 @@ export function unknownProfileMessage(name: string, config: Pick<Config, "agents
   );
 }
 
+/** A shell profile runs a command and spends no credits: a budget means nothing to it. */
+export function spendsNothing(name: string, config: Pick<Config, "agents">): boolean {
+  const resolved = resolveProfile(name, config);
+  return resolved.ok && resolved.profile.type === "shell";
+}
+
 /** The profile a subtask runs with: its own `agent`, else the config's default. */
 export function profileNameOf(task: { agent?: string | undefined }, config: Pick<Config, "agent">): string {
   return task.agent ?? config.agent;

@@ -51,8 +51,6 @@ export class LeadContext {
   readonly seen = new Map<string, Seen>();
   readonly pool: WorkerPool;
   readonly startedAt = performance.now();
-  /** Durations of the subtasks completed in this run, for the ETA. */
-  readonly durations: number[] = [];
   paused: string | undefined;
   plan: Plan | undefined;
   planText: string | undefined;
@@ -116,7 +114,6 @@ export class LeadContext {
   snapshot(plan: Plan, progress: ProgressFile): RunSnapshot {
     return runSnapshot(plan, progress, {
       elapsedMs: performance.now() - this.startedAt,
-      durations: this.durations,
       workers: this.config.workers,
       paused: this.paused,
     });

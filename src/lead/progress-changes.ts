@@ -70,8 +70,6 @@ export interface Completion {
 export interface CompletionMarks {
   /** Tasks that were not completed before this change (a re-applied change finds some already done). */
   newlyCompleted: Set<string>;
-  /** When each task's attempt started, for the run's duration estimate. */
-  startedAt: Map<string, string>;
 }
 
 /**
@@ -80,7 +78,7 @@ export interface CompletionMarks {
  * (removed by a person) is simply skipped.
  */
 export function markCompleted(progress: ProgressFile, completed: Completion[], now: Date): CompletionMarks {
-  const marks: CompletionMarks = { newlyCompleted: new Set(), startedAt: new Map() };
+  const marks: CompletionMarks = { newlyCompleted: new Set() };
   const at = now.toISOString();
   for (const { id, attempt, worker, commit, tag, usage } of completed) {
     const current = progress.tasks[id];
@@ -91,7 +89,6 @@ export function markCompleted(progress: ProgressFile, completed: Completion[], n
       // stays as it was, so that plans of thousands of commands do not grow progress.json for nothing.
       if (usage) current.attempts = [...(current.attempts ?? []), { attempt, worker, outcome: "completed", at, usage }];
     }
-    if (current.started_at) marks.startedAt.set(id, current.started_at);
     Object.assign(current, {
       status: "completed",
       reason: undefined,

@@ -7,8 +7,6 @@ import type { RunSnapshot } from "./run-events.js";
 
 export interface SnapshotClock {
   elapsedMs: number;
-  /** Durations of the subtasks completed in this run, for the ETA. */
-  durations: readonly number[];
   workers: number;
   paused: string | undefined;
 }

@@ -7,7 +7,6 @@ import { checkedResult, spending } from "./attempt-outcome.js";
 import { profileNameOf, resolveProfile } from "../agents/profiles.js";
 import { buildTaskPrompt } from "../agents/prompt.js";
 import { runAgent } from "../agents/run-agent.js";
-import { runShellAgent } from "../agents/shell.js";
 import { commitAll, subjectLine } from "../git/index.js";
 import { parseDuration } from "../util/duration.js";
 import { commitSubmodules, markWorktreeClean, prepareWorktree, saveLeftovers, workBranch } from "./worktree.js";
@@ -26,6 +25,7 @@ import { fenceCheck, fencedTaskUpdate, type AttemptToken } from "../ops/fence.js
 import { reportTaskProgress } from "../ops/agent-reports.js";
 import { sendMessage } from "../ops/inbox.js";
 import { guardFeedback, refusedChanges } from "../guard/check-changes.js";
+import { reviewGate } from "./review-gate.js";
 import { redactSecrets } from "../util/redact.js";
 
 export interface AttemptContext {
@@ -103,7 +103,10 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
   const notesToFile = kind !== "openai";
   // The lease is renewed from before the worktree is prepared until the hand-off: a slow checkout or a slow
   // commit hook is not a stall. The beats stop before the hand-off is written.
-  const heartbeats = startHeartbeats(context, stopAgent, notesToFile);
+  // Once the agent ended, notes and feedback are left in the inbox for the next attempt (the review gate's own
+  // feedback among them): a beat during the review must not file them in this attempt's notes, read by no one.
+  let agentRunning = true;
+  const heartbeats = startHeartbeats(context, stopAgent, () => notesToFile && agentRunning);
   const handOffNow = async (result: HandoffFields, agentResult?: unknown): Promise<boolean> => {
     await heartbeats.stop();
     return handOff(context, result, agentResult);
@@ -168,6 +171,7 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
       env["CODEX_PROMPT_FILE"] = files.promptFile;
       outcome = await runAgent(input);
     } finally {
+      agentRunning = false;
       clearTimeout(recordPid);
     }
 
@@ -195,29 +199,22 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
     }
     const refused = await refusedChanges(worktree, base, subtask, context.config).catch((error: unknown) => `could not list the changed files: ${error instanceof Error ? error.message : String(error)}`);
     if (refused) {
-      await keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (refused by the file guard)`);
+      await keep("refused by the file guard");
       await sendMessage(store, token.task, { kind: "feedback", from: "guard", text: guardFeedback(refused) });
       return await handOffNow({ outcome: "failed", error: `file guard: ${refused}`, ...spent });
     }
-    if (context.config.reviewCommand) {
-      const review = await runShellAgent({
-        command: context.config.reviewCommand,
-        cwd: worktree,
-        env,
-        timeoutMs: context.config.taskTimeoutMs,
-        signal: agentStop.signal,
-      });
-      if (!review.ok) {
-        await keep("review failed");
-        await sendMessage(store, token.task, { kind: "feedback", from: "review", text: `review failed: ${review.message}` });
-        return await handOffNow({ outcome: "failed", error: `review gate failed: ${review.message}`, ...spent });
-      }
+    const gate = await reviewGate({ context, subtask, worktree, base, env, signal: agentStop.signal, creditsOf: budget.creditsOf });
+    // The reviewer's usage is the subtask's too: it counts toward its budget.
+    if (gate.usage) spent.usage = addUsage(spent.usage, gate.usage);
+    if (!gate.ok) {
+      await keep("review failed");
+      return await handOffNow({ outcome: "failed", error: gate.error, ...spent });
     }
     let commit: string;
     try {
       await commitSubmodules(worktree, `${token.task}: submodule changes of attempt ${token.attempt}`, trailers);
       // One line: a name with line breaks must not start a paragraph git would read as the commit's trailers.
-      commit = await commitAll(worktree, { message: subjectLine(`${token.task}: ${subtask.name}`), trailers, allowEmpty: true });
+      commit = await commitAll(worktree, { message: subjectLine(`${token.task}: ${subtask.name}`), trailers: { ...trailers, ...gate.trailers }, allowEmpty: true });
       markWorktreeClean(worktree);
     } catch (error: unknown) {
       // The work outlives a failed commit (a hook, a signing key, a clean filter): saved on the branch without hooks
@@ -233,7 +230,7 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
 }
 
 /** Renews the lease and reads the inbox every heartbeat until stopped; stop() resolves once the last beat is done. */
-function startHeartbeats(context: AttemptContext, stopAgent: (reason: StopReason) => void, notesToFile: boolean): { stop(): Promise<void> } {
+function startHeartbeats(context: AttemptContext, stopAgent: (reason: StopReason) => void, notesToFile: () => boolean): { stop(): Promise<void> } {
   const { store, token, log } = context;
   let beating = true;
   let wakeBeats: (() => void) | undefined;
@@ -258,7 +255,7 @@ function startHeartbeats(context: AttemptContext, stopAgent: (reason: StopReason
           if (me) me.updated_at = now;
         });
         if (!fence.applied) stopAgent("withdrawn");
-        await readInbox(store, token, stopAgent, notesToFile);
+        await readInbox(store, token, stopAgent, notesToFile());
       } catch (error: unknown) {
         log(`heartbeat: ${error instanceof Error ? error.message : String(error)}`);
       }
