@@ -3,7 +3,7 @@
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { isProcessAlive } from "../agents/shell.js";
+import { isClaimLive, workerClaim } from "../util/process-identity.js";
 import { gitCommonDir, resolveRef } from "../git/index.js";
 import type { Plan } from "../plan/load-plan.js";
 import type { Config } from "../schema/config.js";
@@ -107,7 +107,7 @@ export class LeadContext {
   /** Live workers of a lead that died, adopted by this one: they count and stop like our own children. */
   adoptedWorkers(progress: ProgressFile | undefined): [string, WorkerState][] {
     return Object.entries(progress?.workers ?? {}).filter(
-      ([id, w]) => !this.pool.children.has(id) && w.status !== "exited" && w.lead_pid === process.pid && w.host === this.host && isProcessAlive(w.pid),
+      ([id, w]) => !this.pool.children.has(id) && w.status !== "exited" && w.lead_pid === process.pid && w.host === this.host && isClaimLive(workerClaim(w)),
     );
   }
 

@@ -1,6 +1,7 @@
 // The lead's changes to progress.json when it assigns attempts and when merged attempts complete: pure
 // functions on a draft, applied inside a locked update (which may run them again on top of a person's save).
 import path from "node:path";
+import { unsafeIdReasons } from "../plan/id-rules.js";
 import type { Plan } from "../plan/plan.js";
 import type { Usage } from "../schema/common.js";
 import type { ProgressFile, TaskState } from "../schema/progress.js";
@@ -31,6 +32,8 @@ export function markAssigned(
     const worker = progress.workers?.[workerId];
     const depsDone = (plan.byId.get(id)?.deps ?? []).every((dep) => progress.tasks[dep]?.status === "completed");
     if (task.status !== "not_started" || (task.attempt ?? 0) + 1 !== attempt || !worker || worker.status !== "idle" || worker.task || !depsDone) continue;
+    // A key of progress.json is a claim too: one unsafe as a folder name never becomes a worktree path.
+    if (unsafeIdReasons(workerId).length > 0) continue;
     const worktree = path.join(context.worktreesDir, workerId);
     progress.tasks[id] = {
       ...task,

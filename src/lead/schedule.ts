@@ -1,11 +1,12 @@
 // Scheduling: ready subtasks go to idle workers (messages first, then one progress.json write), workers are
 // started while there is work and room, and subtasks removed from the plan before they started are dropped.
 import { performance } from "node:perf_hooks";
-import { isProcessAlive } from "../agents/shell.js";
 import { newMessageId } from "../ops/inbox.js";
 import type { Plan } from "../plan/load-plan.js";
 import { readyTasks } from "../plan/ready.js";
-import type { ProgressFile } from "../schema/progress.js";
+import type { ProgressFile, WorkerState } from "../schema/progress.js";
+import { workerWorktree } from "../store/paths.js";
+import { isClaimLive, workerClaim } from "../util/process-identity.js";
 import { holdBackSpent, runCapReached } from "./budgets.js";
 import type { LeadContext } from "./lead-context.js";
 import { markAssigned } from "./progress-changes.js";
@@ -26,7 +27,7 @@ export async function schedule(ctx: LeadContext, plan: Plan, progress: ProgressF
   // Once the run's cap is reached nothing starts (running attempts finish); a task whose budget is spent is blocked.
   const ready = (await runCapReached(ctx, progress)) ? [] : await holdBackSpent(ctx, plan, progress, readyTasks(plan, progress, new Date()));
   const idle = Object.entries(progress.workers ?? {})
-    .filter(([id, w]) => w.status === "idle" && !w.task && usable(ctx, id, w.pid, w.host, w.lead_pid ?? undefined))
+    .filter(([id, w]) => w.status === "idle" && !w.task && usable(ctx, id, w))
     .map(([id]) => id);
   const pairs = idle.slice(0, ready.length).map((workerId, index) => ({ id: ready[index] ?? "", workerId }));
   const next = pairs.length;
@@ -44,13 +45,16 @@ export async function schedule(ctx: LeadContext, plan: Plan, progress: ProgressF
   for (let i = 0; i < Math.min(wanted, room); i++) ctx.pool.spawn();
 }
 
-function usable(ctx: LeadContext, id: string, pid: number, host: string, leadPid: number | undefined): boolean {
+function usable(ctx: LeadContext, id: string, worker: WorkerState): boolean {
+  // A key unsafe as a folder name never gets work (it would name the worktree).
+  if (workerWorktree(ctx.store.paths, id) === undefined) return false;
   const child = ctx.pool.children.get(id);
   if (child) return !child.exit;
-  if (host !== ctx.host) return true;
+  if (worker.host !== ctx.host) return true;
   // Workers of a lead that died finish their task and exit; hand-started ones (no lead) join this run.
-  if (leadPid && leadPid !== process.pid) return false;
-  return isProcessAlive(pid);
+  if (worker.lead_pid && worker.lead_pid !== process.pid) return false;
+  // The entry's pid is a claim: only the process that registered gets work, never whatever reuses its pid.
+  return isClaimLive(workerClaim(worker));
 }
 
 /**

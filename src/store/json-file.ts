@@ -8,6 +8,7 @@ import { canonicalJson, parseJsonText } from "../util/json-text.js";
 import { withFileLock } from "./file-lock.js";
 import type { FastCheck } from "../schema/fast-check.js";
 import { formatSchemaIssues } from "./schema-problems.js";
+import { assertNoSymlink } from "./safe-path.js";
 
 export interface JsonFileOptions<T> {
   file: string;
@@ -30,6 +31,8 @@ export interface JsonFileOptions<T> {
   /** Told each time a person's save landed between our read and our write and our change was re-applied on top. */
   onConcurrentEdit?: (file: string) => void;
   onLockCompromised?: (error: Error) => void;
+  /** The folder (.codex) from which down to the file no symbolic link may lie: writes through one are refused. */
+  noSymlinkFrom?: string;
 }
 
 export interface UpdateOptions {
@@ -240,6 +243,11 @@ export class JsonFile<T> {
     });
   }
 
+  /** Throws SymlinkError when the file, or a folder between .codex/ and it, is a symbolic link (checked before the lock is taken). */
+  assertWritable(): void {
+    if (this.options.noSymlinkFrom !== undefined) assertNoSymlink(this.options.noSymlinkFrom, this.file);
+  }
+
   async exists(): Promise<boolean> {
     return (await readUnlocked(this.file)).text !== null;
   }
@@ -260,6 +268,7 @@ export class JsonFile<T> {
    * InvalidFileError (and writes nothing) while the file on disk is invalid.
    */
   async update(mutate: (draft: T) => T | void | Promise<T | void>, options: UpdateOptions = {}): Promise<UpdateResult<T>> {
+    this.assertWritable();
     await this.checkers();
     return withFileLock(
       this.file,
@@ -313,6 +322,7 @@ export class JsonFile<T> {
 
   /** Writes a whole value (under the lock) only if the file does not exist yet. Returns whether it wrote. */
   async createIfMissing(value: T): Promise<boolean> {
+    this.assertWritable();
     let created = false;
     await withFileLock(this.file, async () => {
       const before = await readRaw(this.file);

@@ -5,6 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CodexPaths } from "../store/paths.js";
 import { inboxPath } from "../store/paths.js";
+import { assertNoSymlink } from "../store/safe-path.js";
 import type { AttemptToken } from "../ops/fence.js";
 
 const workerBin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "codex-worker.js");
@@ -17,6 +18,8 @@ export async function ensureWorkerShim(paths: CodexPaths): Promise<string> {
   const dir = path.join(paths.dir, "bin");
   const shim = path.join(dir, "codex-worker");
   if (written.has(shim) && existsSync(shim)) return dir;
+  // Written through a link it would replace whatever the link points at with a script agents run: refused.
+  assertNoSymlink(paths.dir, shim);
   await mkdir(dir, { recursive: true });
   const body = `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(workerBin)} "$@"\n`;
   await writeFile(shim, body, { mode: 0o755 });

@@ -1,6 +1,4 @@
 // One attempt of one subtask, start to hand-off: worktree, agent, heartbeats, inbox, commit, report.
-import { mkdirSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { addUsage, type AgentInput, type AgentResult } from "../agents/contract.js";
 import { checkedResult, spending } from "./attempt-outcome.js";
@@ -9,6 +7,8 @@ import { buildTaskPrompt } from "../agents/prompt.js";
 import { runAgent } from "../agents/run-agent.js";
 import { commitAll, subjectLine } from "../git/index.js";
 import { parseDuration } from "../util/duration.js";
+import { startTimeOf } from "../util/process-identity.js";
+import { writeNoFollow } from "../store/safe-path.js";
 import { commitSubmodules, markWorktreeClean, prepareWorktree, saveLeftovers, workBranch } from "./worktree.js";
 
 export { workBranch } from "./worktree.js";
@@ -103,7 +103,7 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
     // The openai agent continues an attempt that was cut off, from its kept work and call record (never paying twice).
     const resume = kind === "openai" ? await resumeFrom(context, base) : undefined;
     try {
-      await prepareWorktree(store.paths.root, worktree, branch, resume?.head ?? base, token.worker);
+      await prepareWorktree(store.paths, worktree, branch, resume?.head ?? base, token.worker);
     } catch (error: unknown) {
       await acked;
       return await handOffNow({ outcome: "failed", error: `could not prepare worktree ${worktree}: ${error instanceof Error ? error.message : String(error)}` });
@@ -111,8 +111,18 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
     await acked;
     // The lead's assignment already named branch and worktree: a read checks the token before the agent starts
     // (the heartbeats fence every write after), and the ack above tells that we took the assignment.
-    mkdirSync(path.dirname(notesFile(store.paths, token)), { recursive: true });
-    const [fence, shimDir] = await Promise.all([fenceCheck(store, token, "start"), ensureWorkerShim(store.paths)]);
+    // Every file the attempt writes under .codex/ is checked here (a link on the way is refused, naming it): the
+    // agents then open them without looking again.
+    let shimDir: string;
+    try {
+      const { logFile, recordDir, promptFile } = attemptFiles(store.paths, token);
+      store.makeDir(path.dirname(notesFile(store.paths, token)));
+      for (const file of [notesFile(store.paths, token), logFile, promptFile, path.join(recordDir, `a${token.attempt}.jsonl`)]) store.assertWritable(file);
+      shimDir = await ensureWorkerShim(store.paths);
+    } catch (error: unknown) {
+      return await handOffNow({ outcome: "failed", error: error instanceof Error ? error.message : String(error) });
+    }
+    const fence = await fenceCheck(store, token, "start");
     if (!fence.applied) return false;
     const budget = attemptBudget(subtask, fence.task, context.config);
     // Only agents that spend credits can be stopped by a budget: a shell command runs whatever it is.
@@ -150,12 +160,14 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
         ...(resume ? { resume: { fromAttempt: resume.fromAttempt } } : {}),
         onSpawn: (pid) => {
           clearTimeout(recordPid);
-          recordPid = setTimeout(() => void recordAgentPid(store, token, pid).catch(() => undefined), AGENT_PID_DELAY_MS);
+          // Its start time is read now, while the pid surely names our agent: the lead checks both before signalling.
+          const start = startTimeOf(pid) ?? null;
+          recordPid = setTimeout(() => void recordAgentPid(store, token, pid, start).catch(() => undefined), AGENT_PID_DELAY_MS);
         },
         log,
       };
       // Every kind gets the task prompt as a file too: a shell command (a CSV job's, say) reads it from there.
-      await writeFile(files.promptFile, buildTaskPrompt(input));
+      writeNoFollow(store.paths.dir, files.promptFile, buildTaskPrompt(input));
       env["CODEX_PROMPT_FILE"] = files.promptFile;
       outcome = await runAgent(input);
     } finally {
@@ -326,9 +338,9 @@ async function handOff(context: AttemptContext, result: HandoffFields, agentResu
 }
 
 /** The running agent's process group, for the lead to kill should this worker die. */
-async function recordAgentPid(store: CodexStore, token: AttemptToken, pid: number): Promise<void> {
+async function recordAgentPid(store: CodexStore, token: AttemptToken, pid: number, start: number | null): Promise<void> {
   await store.progress.update((progress) => {
     const me = progress.workers?.[token.worker];
-    if (me && me.task === token.task && me.attempt === token.attempt) me.agent_pid = pid;
+    if (me && me.task === token.task && me.attempt === token.attempt) Object.assign(me, { agent_pid: pid, agent_start: start });
   });
 }
