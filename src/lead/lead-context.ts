@@ -64,6 +64,11 @@ export class LeadContext {
   integrationError: unknown;
   /** Counts our writes of progress.json, so a tick knows when its copy is out of date. */
   progressWrites = 0;
+  /**
+   * Tasks held back because their inbox is invalid (the assignment cannot be written), with the inbox text that
+   * was refused: the task is offered again once the text changes, and the person is told once, not every tick.
+   */
+  readonly heldBack = new Map<string, string | null>();
   /** The run's credit cap: its limit, the credits recorded when the run started, and once reached, what was said. */
   readonly runBudget: { limit: number | undefined; atStart: number; reached?: string };
 

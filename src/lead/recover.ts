@@ -27,6 +27,8 @@ import { workerWorktree } from "../store/paths.js";
 import { symlinkOnPath } from "../store/safe-path.js";
 import { isClaimLive, leadClaim, startTimeOf, workerClaim } from "../util/process-identity.js";
 import { TAG_PREFIX, taskTag } from "./integrate.js";
+import { foreignTags } from "./repository-checks.js";
+import { CodexError, ExitCode } from "../errors.js";
 
 export const ROLLED_BACK_PREFIX = "codex/rolled-back/";
 
@@ -34,6 +36,14 @@ export const ROLLED_BACK_PREFIX = "codex/rolled-back/";
 export async function recoverCompletions(store: CodexStore, plan: Plan, integrationBranch: string): Promise<string[]> {
   const root = store.paths.root;
   const tags = await listTags(root, `${TAG_PREFIX}*`);
+  // Tags are shared by the worktrees of a repository: one of our ids tagged off our branch is another plan's.
+  const foreign = await foreignTags(root, integrationBranch, tags, TAG_PREFIX, (id) => plan.byId.has(id));
+  if (foreign.length > 0) {
+    throw new CodexError("E_FOREIGN_TAG", `${foreign.length === 1 ? "tag" : "tags"} ${foreign.join(", ")} of subtasks of this plan ${foreign.length === 1 ? "is" : "are"} on commits that are not on ${integrationBranch}: another plan of this repository (another worktree) completed subtasks with the same ids, or the branch was reset`, {
+      hint: `Tags are shared by every worktree of a repository: rename those subtasks in this plan, or, if the tags are stale, delete them (git tag -d ${foreign.join(" ")}).`,
+      exitCode: ExitCode.usage,
+    });
+  }
   const rolledBack = new Set((await listTags(root, `${ROLLED_BACK_PREFIX}*`)).values());
   // A crash between moving the integration branch and tagging leaves a merged, untagged commit: tag it now.
   for (const { sha, value } of await commitsWithTrailer(root, `refs/heads/${integrationBranch}`, "Task")) {

@@ -25,6 +25,15 @@ export interface StoreOptions {
   onLockCompromised?: (error: Error) => void;
 }
 
+/**
+ * Tasks and workers are maps keyed by id. Without a prototype, `tasks["constructor"]` is the task of that id (or
+ * undefined), never Object's constructor, and `tasks["__proto__"] = …` adds a task instead of changing the map.
+ */
+function idMapsWithoutPrototype(progress: ProgressFile): void {
+  Object.setPrototypeOf(progress.tasks, null);
+  if (progress.workers) Object.setPrototypeOf(progress.workers, null);
+}
+
 export class CodexStore {
   readonly paths: CodexPaths;
   readonly features: JsonFile<FeaturesFile>;
@@ -38,7 +47,7 @@ export class CodexStore {
     this.features = this.open(this.paths.features, async () => (await import("../schema/features.js")).FeaturesFile, "features", undefined);
     this.progress = this.open(this.paths.progress, async () => (await import("../schema/progress.js")).ProgressFile, "progress", emptyProgress, () =>
       fastCheck("progress"),
-    );
+    idMapsWithoutPrototype);
     this.config = this.open(this.paths.config, async () => (await import("../schema/config.js")).ConfigFile, "config", () => ({}));
   }
 
@@ -48,11 +57,13 @@ export class CodexStore {
     editName: string,
     empty: (() => T) | undefined,
     fast?: JsonFileOptions<T>["fastCheck"],
+    prepare?: (value: T) => void,
   ): JsonFile<T> {
     return new JsonFile<T>({
       file,
       schema,
       fastCheck: fast,
+      prepare,
       label: displayPath(this.paths, file),
       fixHint: `Fix the file in your editor or run \`codex-lead edit ${editName}\`; nothing is written to it until it is valid.`,
       empty,

@@ -4,7 +4,7 @@ import { open } from "node:fs/promises";
 import path from "node:path";
 import type { z } from "zod";
 import { CodexError, InvalidFileError, errnoCode } from "../errors.js";
-import { canonicalJson, parseJsonText } from "../util/json-text.js";
+import { canonicalJson, isStackOverflow, parseJsonText, TOO_DEEP } from "../util/json-text.js";
 import { withFileLock } from "./file-lock.js";
 import type { FastCheck } from "../schema/fast-check.js";
 import { formatSchemaIssues } from "./schema-problems.js";
@@ -31,6 +31,11 @@ export interface JsonFileOptions<T> {
   /** Told each time a person's save landed between our read and our write and our change was re-applied on top. */
   onConcurrentEdit?: (file: string) => void;
   onLockCompromised?: (error: Error) => void;
+  /**
+   * Called on every value read before anyone sees it, e.g. to make maps keyed by id prototype-free, so that an id
+   * such as `constructor` or `__proto__` is looked up like any other.
+   */
+  prepare?: (value: T) => void;
   /** The folder (.codex) from which down to the file no symbolic link may lie: writes through one are refused. */
   noSymlinkFrom?: string;
 }
@@ -145,6 +150,34 @@ function unchangedSinceSync(file: string, before: RawSnapshot): boolean {
   }
 }
 
+/** A folder, or a file we may not read, where one of our files should be: said with the fix, not as a crash. */
+function unreadableFile(label: string, error: unknown): unknown {
+  const code = errnoCode(error);
+  if (code === "EISDIR") {
+    return new CodexError("E_NOT_A_FILE", `${label} is a directory, not a file`, {
+      hint: `Move it out of the way (mv ${label} ${label}.bak); \`codex-lead init\` then writes a fresh ${path.basename(label)} (your other files are kept).`,
+      cause: error,
+    });
+  }
+  if (code === "EACCES" || code === "EPERM") {
+    return new CodexError("E_UNREADABLE_FILE", `${label} cannot be read: permission denied`, {
+      hint: `Give your user read and write access to it (ls -l ${label}; chmod u+rw ${label}).`,
+      cause: error,
+    });
+  }
+  return error;
+}
+
+/** The text we write; a value nested too deeply to print (a person's edit deep inside a free-form field) is named. */
+function canonicalText(label: string, value: unknown, hint: string): string {
+  try {
+    return canonicalJson(value);
+  } catch (error: unknown) {
+    if (isStackOverflow(error)) throw new InvalidFileError(label, [TOO_DEEP], hint);
+    throw error;
+  }
+}
+
 let tempCounter = 0;
 
 /** Writes (and fsyncs) a temp file beside `file`, named like write-file-atomic's (`name.<digits>`), so watchers ignore it alike. */
@@ -214,6 +247,28 @@ export class JsonFile<T> {
     return checked.success ? [] : formatSchemaIssues(checked.error.issues, schema);
   }
 
+  /** The file as it is on disk; a folder or an unreadable file where the file should be is a named error. */
+  private async readUnlocked(): Promise<RawSnapshot> {
+    try {
+      return await readUnlocked(this.file);
+    } catch (error: unknown) {
+      throw unreadableFile(this.label, error);
+    }
+  }
+
+  private readLocked(): RawSnapshot {
+    try {
+      return readRawSync(this.file);
+    } catch (error: unknown) {
+      throw unreadableFile(this.label, error);
+    }
+  }
+
+  private prepared(value: T): T {
+    this.options.prepare?.(value);
+    return value;
+  }
+
   /** Throws InvalidFileError naming line and column when text is not JSON; returns the parsed value unchecked. */
   parseJson(text: string): unknown {
     const parsed = parseJsonText(text);
@@ -226,18 +281,25 @@ export class JsonFile<T> {
 
   /** Parses and validates text; throws InvalidFileError naming line/column or field. */
   async parse(text: string): Promise<T> {
-    if (text === this.validatedText) return JSON.parse(text) as T;
+    if (text === this.validatedText) return this.prepared(JSON.parse(text) as T);
     const value = this.parseJson(text);
-    const problems = await this.problemsOf(value);
+    let problems: string[];
+    try {
+      problems = await this.problemsOf(value);
+    } catch (error: unknown) {
+      // JSON.parse takes any depth; the checks (and everything after them) recurse, and run out of stack.
+      if (!isStackOverflow(error)) throw error;
+      problems = [TOO_DEEP];
+    }
     if (problems.length > 0) throw new InvalidFileError(this.label, problems, this.fixHint);
     this.validatedText = text;
-    return value as T;
+    return this.prepared(value as T);
   }
 
   /** A value of our own, nobody else holds: parsed from the text, or a copy of the empty value. */
   private async valueOf(snapshot: RawSnapshot): Promise<T> {
     if (snapshot.text !== null) return this.parse(snapshot.text);
-    if (this.options.empty) return structuredClone(this.options.empty());
+    if (this.options.empty) return this.prepared(structuredClone(this.options.empty()));
     throw new CodexError("E_MISSING_FILE", `${this.label} does not exist`, {
       hint: "Run `codex-lead init` in the repository first.",
     });
@@ -249,17 +311,17 @@ export class JsonFile<T> {
   }
 
   async exists(): Promise<boolean> {
-    return (await readUnlocked(this.file)).text !== null;
+    return (await this.readUnlocked()).text !== null;
   }
 
   /** The validated content, without taking the lock (every write is an atomic replace, so a read is never torn). */
   async read(): Promise<T> {
-    return this.valueOf(await readUnlocked(this.file));
+    return this.valueOf(await this.readUnlocked());
   }
 
   /** The raw text as it is on disk, or null when missing. */
   async readText(): Promise<string | null> {
-    return (await readUnlocked(this.file)).text;
+    return (await this.readUnlocked()).text;
   }
 
   /**
@@ -274,7 +336,7 @@ export class JsonFile<T> {
       this.file,
       async () => {
         for (let round = 1; round <= MAX_ROUNDS; round++) {
-          const before = readRawSync(this.file);
+          const before = this.readLocked();
           // Freshly parsed, so mutate may change it in place: no copy under the lock (18 ms on 10,000 tasks).
           const draft = await this.valueOf(before);
           const returned = await mutate(draft);
@@ -285,7 +347,7 @@ export class JsonFile<T> {
               details: problems,
             });
           }
-          const text = canonicalJson(next);
+          const text = canonicalText(this.label, next, this.fixHint);
           if (text === before.text) return { value: next, changed: false, rounds: round };
           // The slow part (write, fsync) goes to a temp file first; then, synchronously, the check that
           // no person saved since our read and the atomic rename, back to back. When a person did

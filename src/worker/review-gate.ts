@@ -8,7 +8,7 @@ import { fencedTaskUpdate } from "../ops/fence.js";
 import { sendMessage } from "../ops/inbox.js";
 import { attemptDiff, reviewAttempt, reviewerOf } from "../reviewer/review-attempt.js";
 import { reviewFeedback } from "../reviewer/review-prompt.js";
-import type { AttemptContext } from "./run-attempt.js";
+import type { AttemptContext } from "./attempt-context.js";
 
 export type GateResult =
   | { ok: true; trailers: Record<string, string>; usage: Usage | undefined }

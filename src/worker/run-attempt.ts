@@ -13,8 +13,6 @@ import { commitSubmodules, markWorktreeClean, prepareWorktree, saveLeftovers, wo
 
 export { workBranch } from "./worktree.js";
 import { planOfText, type Plan } from "../plan/load-plan.js";
-import type { Config } from "../schema/config.js";
-import type { InboxMessage } from "../schema/inbox.js";
 import type { Handoff } from "../schema/progress.js";
 import type { CodexStore } from "../store/codex-store.js";
 import { agentEnv, ensureWorkerShim, notesFile } from "./agent-env.js";
@@ -26,19 +24,9 @@ import { reportTaskProgress } from "../ops/agent-reports.js";
 import { sendMessage } from "../ops/inbox.js";
 import { guardFeedback, refusedChanges } from "../guard/check-changes.js";
 import { reviewGate } from "./review-gate.js";
+import type { AttemptContext } from "./attempt-context.js";
 import { redactSecrets } from "../util/redact.js";
 
-export interface AttemptContext {
-  store: CodexStore;
-  config: Config;
-  heartbeatMs: number;
-  token: AttemptToken;
-  message: InboxMessage;
-  /** The integration commit to start from (the assignment's, else the task entry's). */
-  base: string | undefined;
-  stop: AbortSignal;
-  log: (line: string) => void;
-}
 
 /**
  * An agent that ends sooner never has its pid written (one locked write less per attempt); a worker killed

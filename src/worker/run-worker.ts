@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { InvalidFileError, UsageError } from "../errors.js";
+import { CodexError, InvalidFileError, UsageError } from "../errors.js";
 import { SAFE_ID_ADVICE, unsafeIdReasons } from "../plan/id-rules.js";
 import { isClaimLive, startTimeOf, workerClaim, type ProcessClaim } from "../util/process-identity.js";
 import { resolveConfig, type Config } from "../schema/config.js";
@@ -100,8 +100,13 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       let assignment: Assignment | undefined;
       if (offer) {
         const { token, base } = offer;
-        const inbox = await store.inbox(token.task).read();
-        const message = inbox.messages.findLast((m) => m.kind === "assignment" && m.attempt === token.attempt && m.worker === id);
+        // A person's invalid save of the inbox after the assignment was written: wait for the fix, do not crash.
+        const inbox = await store.inbox(token.task).read().catch((error: unknown) => {
+          if (!(error instanceof CodexError)) throw error;
+          log(`waiting: ${error.message}`);
+          return undefined;
+        });
+        const message = inbox?.messages.findLast((m) => m.kind === "assignment" && m.attempt === token.attempt && m.worker === id);
         if (message) assignment = { token, message, base: message.base ?? base };
         hintUntil = 0;
       }

@@ -102,8 +102,8 @@ export async function commitSubmodules(worktree: string, message: string, traile
   if (!existsSync(path.join(worktree, ".gitmodules"))) return;
   const gitlinks = splitNul((await runGit(worktree, ["ls-files", "-s", "-z"])).stdout)
     .filter((entry) => entry.startsWith("160000 "))
-    .map((entry) => entry.slice(entry.indexOf("\t") + 1));
-  for (const sub of gitlinks) {
+    .map((entry) => ({ sub: entry.slice(entry.indexOf("\t") + 1), recorded: entry.split(" ")[1] ?? "" }));
+  for (const { sub, recorded } of gitlinks) {
     const dir = path.join(worktree, sub);
     if (!existsSync(path.join(dir, ".git"))) {
       const written = existsSync(dir) ? readdirSync(dir) : [];
@@ -114,9 +114,9 @@ export async function commitSubmodules(worktree: string, message: string, traile
       }
       continue;
     }
-    if ((await statusCount(dir)).uncommitted === 0) continue;
     try {
-      await commitAll(dir, { message, trailers, allowEmpty: false, plain: true });
+      if ((await statusCount(dir)).uncommitted > 0) await commitAll(dir, { message, trailers, allowEmpty: false, plain: true });
+      await keepSubmoduleCommit(worktree, dir, recorded);
     } catch (error: unknown) {
       throw new CodexError("E_SUBMODULE", `the changes inside submodule ${sub} could not be committed there: ${gitMessage(error)}`, {
         hint: `They are left in ${dir}; commit them there by hand.`,
@@ -124,4 +124,16 @@ export async function commitSubmodules(worktree: string, message: string, traile
       });
     }
   }
+}
+
+/**
+ * A submodule checked out in a linked worktree keeps its repository inside that worktree's git dir, which goes
+ * when the worktree is removed: its new commit is pushed into the superproject's repository (refs/codex/submodules/)
+ * so that the commit the integration branch records can always be found.
+ */
+async function keepSubmoduleCommit(worktree: string, dir: string, recorded: string): Promise<void> {
+  const head = (await runGit(dir, ["rev-parse", "HEAD"])).stdout.trim();
+  if (head === recorded) return;
+  const commonDir = path.resolve(worktree, (await runGit(worktree, ["rev-parse", "--git-common-dir"])).stdout.trim());
+  await runGit(dir, ["push", "--quiet", "--no-verify", commonDir, `HEAD:refs/codex/submodules/${head}`]);
 }
