@@ -5,9 +5,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { markDeadWorkers } from "../src/lead/recover.js";
 import type { ProgressFile } from "../src/schema/progress.js";
+import { CodexStore } from "../src/store/codex-store.js";
 import { agent, isAlive, node, RunRepo } from "./helpers/run-harness.js";
 import { leadBin, tempDir, waitFor, workerBin } from "./helpers/temp.js";
+import { liveWorkerProcess } from "./helpers/worktrees.js";
 
 const started: ChildProcess[] = [];
 afterAll(() => {
@@ -55,11 +58,11 @@ describe("stale and reused pids in progress.json", () => {
     const agentPid = bystander(outside);
     const lead = deadPid();
     writeProgress(repo, (progress) => {
-      // Entries left by workers of a lead that died, whose pids the system has since given to other processes:
-      // the recorded start times are those of the workers, not of the processes that hold the pids now.
+      // Entries left by workers of a lead that died, whose pids the system has since given to other processes
+      // (entries as an older version wrote them: no start time recorded, so nothing proves who they were).
       progress.workers = {
-        wreused: { status: "idle", task: null, attempt: null, pid: reused, pid_start: startTime(reused) + 1, host: hostname(), started_at: now(), updated_at: now(), lead_pid: lead },
-        wbusy: { status: "busy", task: "t1", attempt: 1, pid: busy, host: hostname(), started_at: now(), updated_at: now(), lead_pid: lead, agent_pid: agentPid, agent_start: startTime(agentPid) + 1 },
+        wreused: { status: "idle", task: null, attempt: null, pid: reused, host: hostname(), started_at: now(), updated_at: now(), lead_pid: lead },
+        wbusy: { status: "busy", task: "t1", attempt: 1, pid: busy, host: hostname(), started_at: now(), updated_at: now(), lead_pid: lead, agent_pid: agentPid },
       };
       progress.tasks.t1 = { status: "in_progress", assignee: "wbusy", attempt: 1, started_at: now(), updated_at: now() };
     });
@@ -76,6 +79,28 @@ describe("stale and reused pids in progress.json", () => {
     expect(progress.tasks["t1"]).toMatchObject({ status: "completed", attempt: 2 });
     expect(progress.tasks["t1"]?.attempts?.[0]).toMatchObject({ attempt: 1, worker: "wbusy", outcome: "exited" });
   }, 90_000);
+
+  it("recovery tells a worker from a process that took its pid by the recorded start time and command line", async () => {
+    const repo = await RunRepo.create([{ id: "t1", command: agent("run-hold.mjs", "t1", "none", "t1.txt") }]);
+    const reused = bystander(tempDir("codex-bystanders-"));
+    const worker = liveWorkerProcess();
+    const lead = deadPid();
+    writeProgress(repo, (progress) => {
+      const entry = { status: "idle" as const, task: null, attempt: null, host: hostname(), started_at: now(), updated_at: now(), lead_pid: lead };
+      progress.workers = {
+        // The pid of a worker that died, now a sleep's: the start time recorded is not the sleep's.
+        wreused: { ...entry, pid: reused, pid_start: startTime(reused) + 1 },
+        // The right start time, but no codex-worker in the command line: not a worker either.
+        wimpostor: { ...entry, pid: reused, pid_start: startTime(reused) },
+        // The process that registered, alive: its lead died, so it is adopted.
+        wlive: { ...entry, pid: worker.pid, pid_start: worker.pid_start },
+      };
+    });
+    const result = await markDeadWorkers(new CodexStore(repo.root));
+    expect(result).toEqual({ dead: ["wreused", "wimpostor"], adopted: ["wlive"], unsafe: [] });
+    expect(isAlive(reused)).toBe(true);
+    expect(repo.progress().workers?.["wlive"]).toMatchObject({ status: "idle", lead_pid: process.pid, lead_start: startTime(process.pid) });
+  });
 
   it('"pid": 1 for a worker and its agent signals nothing: in a fresh PID namespace a bystander survives the run', async () => {
     const repo = await RunRepo.create([{ id: "t1", command: agent("run-hold.mjs", "t1", "none", "t1.txt") }]);
