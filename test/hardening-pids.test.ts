@@ -14,7 +14,10 @@ import { liveWorkerProcess } from "./helpers/worktrees.js";
 
 const started: ChildProcess[] = [];
 afterAll(() => {
-  for (const child of started.splice(0)) if (child.pid) spawnSync("kill", ["-KILL", `-${child.pid}`]);
+  // Only a child not yet reaped: once it has exited its pid (and group id) may belong to anyone.
+  for (const child of started.splice(0)) {
+    if (child.pid && child.exitCode === null && child.signalCode === null) process.kill(-child.pid, "SIGKILL");
+  }
 });
 
 /** A long `sleep` leading its own process group (as a worker or an agent does), working outside any repository. */
