@@ -96,4 +96,11 @@ describe("the reviewer", () => {
     expect(repo.git(["log", "-1", "--format=%(trailers:key=Review,valueonly)", "codex/integration"])).toBe("");
     expect(existsSync(path.join(repo.dir, "test-marks", "notes-2"))).toBe(false);
   });
+
+  it("validate refuses a review.agent that cannot answer with structured output", async () => {
+    const repo = await RunRepo.create([{ id: "a", command: [node, "-e", ""] }], { review: { agent: "shell" } });
+    const result = await repo.lead(["validate"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('review.agent: "shell" is of type "shell"; the reviewer needs an "openai" profile');
+  });
 });

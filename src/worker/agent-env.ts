@@ -8,6 +8,7 @@ import { inboxPath } from "../store/paths.js";
 import { assertNoSymlink } from "../store/safe-path.js";
 import type { AttemptToken } from "../ops/fence.js";
 import { shellQuote } from "../util/shell-quote.js";
+import { attemptFiles } from "./agent-input.js";
 
 const workerBin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "codex-worker.js");
 
@@ -30,6 +31,19 @@ export async function ensureWorkerShim(paths: CodexPaths): Promise<string> {
 /** The shim's text: the install path is quoted for sh, never evaluated (a folder named `$(…)` stays a name). */
 export function workerShimScript(nodePath: string, binPath: string): string {
   return `#!/bin/sh\nexec ${shellQuote(nodePath)} ${shellQuote(binPath)} "$@"\n`;
+}
+
+/**
+ * Before the agent starts: every file the attempt writes under .codex/ is checked (a link on the way is refused,
+ * naming it — the agents then open them without looking again), the notes folder made and the shim written.
+ * Returns the shim's folder.
+ */
+export async function prepareAttemptFiles(paths: CodexPaths, token: AttemptToken): Promise<string> {
+  const { logFile, recordDir, promptFile } = attemptFiles(paths, token);
+  const notes = notesFile(paths, token);
+  for (const file of [notes, logFile, promptFile, path.join(recordDir, `a${token.attempt}.jsonl`)]) assertNoSymlink(paths.dir, file);
+  await mkdir(path.dirname(notes), { recursive: true });
+  return ensureWorkerShim(paths);
 }
 
 export function notesFile(paths: CodexPaths, token: AttemptToken): string {
