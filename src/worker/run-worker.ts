@@ -111,7 +111,12 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
         hintUntil = 0;
       }
       if (assignment) {
-        config = resolveConfig(await store.config.read().catch(() => undefined));
+        // A person's invalid save of config.json mid-run: the attempt runs with the last valid settings (not the
+        // defaults, which would drop e.g. a review command), and the worker says so.
+        config = await store.config.read().then(resolveConfig, (error: unknown) => {
+          log(`using the last valid settings: ${error instanceof Error ? error.message : String(error)}`);
+          return config;
+        });
         attempts++;
         const idled = await runAttempt({ store, config, heartbeatMs, token: assignment.token, message: assignment.message, base: assignment.base, stop: stop.signal, log });
         if (!idled) await setIdle(store, id, assignment.token);
