@@ -15,7 +15,7 @@ export { workBranch } from "./worktree.js";
 import { planOfText, type Plan } from "../plan/load-plan.js";
 import type { Handoff } from "../schema/progress.js";
 import type { CodexStore } from "../store/codex-store.js";
-import { agentEnv, ensureWorkerShim, notesFile } from "./agent-env.js";
+import { agentEnv, notesFile, prepareAttemptFiles } from "./agent-env.js";
 import { agentTask, attemptBudget, attemptFiles, attemptHistory, budgetExhaustedReason } from "./agent-input.js";
 import { resumePoint, type ResumePoint } from "./resume.js";
 import { ack, readInbox, takeMessages, type StopReason } from "./attempt-inbox.js";
@@ -111,14 +111,9 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
     await acked;
     // The lead's assignment already named branch and worktree: a read checks the token before the agent starts
     // (the heartbeats fence every write after), and the ack above tells that we took the assignment.
-    // Every file the attempt writes under .codex/ is checked here (a link on the way is refused, naming it): the
-    // agents then open them without looking again.
     let shimDir: string;
     try {
-      const { logFile, recordDir, promptFile } = attemptFiles(store.paths, token);
-      store.makeDir(path.dirname(notesFile(store.paths, token)));
-      for (const file of [notesFile(store.paths, token), logFile, promptFile, path.join(recordDir, `a${token.attempt}.jsonl`)]) store.assertWritable(file);
-      shimDir = await ensureWorkerShim(store.paths);
+      shimDir = await prepareAttemptFiles(store.paths, token);
     } catch (error: unknown) {
       return await handOffNow({ outcome: "failed", error: error instanceof Error ? error.message : String(error) });
     }
