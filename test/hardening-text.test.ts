@@ -72,6 +72,21 @@ describe("hostile text through a run", () => {
     expect(report.stdout + report.stderr).not.toContain(ESC);
   });
 
+  it("a file name with an escape sequence comes out visible in show and changes (every command's output is guarded)", async () => {
+    const repo = await RunRepo.create([
+      { id: "first", command: script("require('fs').writeFileSync('plain.txt', 'x')") },
+      { id: "named", deps: ["first"], command: script(`require('fs').writeFileSync(${JSON.stringify(`evil-${ESC}[2J.txt`)}, 'x')`) },
+    ]);
+    const run = await repo.lead(["run"]);
+    expect(run.code, run.stderr).toBe(0);
+    for (const args of [["show", "named"], ["changes", "--since", "first"]]) {
+      const out = await repo.lead(args);
+      expect(out.code, out.stderr).toBe(0);
+      expect(out.stdout).toMatch(/evil-(\\x1b|\\033)\[2J\.txt/); // ours, or git's own quoting
+      expect(out.stdout + out.stderr).not.toContain(ESC);
+    }
+  });
+
   it("a secret printed on stderr is *** in progress.json and events.jsonl, and no stderr reaches features.json", async () => {
     const secret = "sk-test-0123456789abcdef";
     const repo = await RunRepo.create(
