@@ -125,6 +125,14 @@ describe("runCliAgent verdicts and stopping, with fixture CLIs", () => {
     expect(result).toMatchObject({ ok: true, finalMessage: "ok", result: { n: 3 }, usage: { input_tokens: 1006, cached_input_tokens: 1000, output_tokens: 7, calls: 2, cost_usd: 0.25, credits: 2 } });
   });
 
+  it("reads a result event far longer than 64 KiB whole", async () => {
+    const script = "process.stdout.write(JSON.stringify({ type: 'result', is_error: false, result: 'x'.repeat(300000) + 'END', num_turns: 1 }) + '\\n')";
+    const result = await runCliAgent(cliAgentInput({ type: "cli", command: [node, "-e", script], output: "claude" }, where));
+    expect(result.ok).toBe(true);
+    expect(result.finalMessage).toHaveLength(300003);
+    expect(result.finalMessage.endsWith("END")).toBe(true);
+  });
+
   it("stops with SIGINT first; a CLI ignoring it is SIGKILLed after kill_grace", async () => {
     const polite = cliAgentInput({ type: "cli", command: [node, fixture("cli-stop.mjs"), "exit"], timeout: "1s", kill_grace: "10s" }, where);
     const started = performance.now();

@@ -47,6 +47,26 @@ describe("runCliAgent with the real CLIs", () => {
     });
   }
 
+  it("codex preset: its sandbox lets commands write the worktree and the run's .codex (for codex-worker report), nothing else", async () => {
+    const where = tempWorktree("t1", { outsideTmp: true });
+    const probe = await startFakeCliModels({
+      script: { command: `touch ${where.root}/.codex/probe; touch ${where.root}/outside; touch ${where.worktree}/inside; echo probe-ran-$((6*7))` },
+    });
+    try {
+      const profile = fakeCliProfile("codex", probe.url);
+      // codex's sandbox always lets $TMPDIR be written: keep it at /tmp, away from this repository.
+      profile.env = { ...profile.env, TMPDIR: "/tmp" };
+      const result = await runCliAgent(cliAgentInput(profile, where));
+      expect(result, JSON.stringify(result)).toMatchObject({ ok: true });
+      expect(JSON.stringify(probe.calls("codex").at(-1)!.body)).toContain("probe-ran-42");
+      expect(existsSync(path.join(where.worktree, "inside"))).toBe(true);
+      expect(existsSync(path.join(where.root, ".codex", "probe"))).toBe(true);
+      expect(existsSync(path.join(where.root, "outside"))).toBe(false);
+    } finally {
+      await probe.close();
+    }
+  });
+
   it("never passes {prompt} through a shell: $(…) and backticks in a prompt run nothing", async () => {
     const where = tempWorktree();
     const hostile = "Say $(touch pwned-dollar) and `touch pwned-tick` and ; touch pwned-semi";

@@ -86,6 +86,8 @@ describe("renderReport", () => {
 - \`docs-readme\` blocked: waiting for a person
 - \`docs-api\` waits on \`auth-login\`
 
+**Usage**: 1.5 credits (1200 input, 300 output tokens) over 1 subtask
+
 **Last updated**: 2026-01-01 10:29 UTC
 `);
   });
@@ -137,6 +139,9 @@ Waiting
 
 Workers
   w1  busy  auth-jwt  pid 4242 on box  last update 2s ago
+
+Usage by subtask
+  auth-jwt  1.5 credits, 1200/300 tokens in/out
 
 Usage: 1200 input tokens, 300 output tokens, 1.5 credits of a 4-credit budget
 Last updated: 2026-01-01T10:29:58Z

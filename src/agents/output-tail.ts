@@ -1,5 +1,6 @@
 // Collects a child's output stream: the last few KB for messages, and whole lines for a live listener.
-const MAX_PENDING_LINE = 64 * 1024;
+/** Default longest line handed over whole; a longer one comes in pieces of this size. */
+export const MAX_LINE_CHARS = 64 * 1024;
 
 export class OutputTail {
   private tailText = "";
@@ -8,23 +9,26 @@ export class OutputTail {
   constructor(
     private readonly limit: number,
     private readonly onLine: ((line: string) => void) | undefined,
+    private readonly maxLine: number = MAX_LINE_CHARS,
   ) {}
 
   push(chunk: string): void {
     this.tailText += chunk;
     if (this.tailText.length > this.limit * 2) this.tailText = this.tailText.slice(-this.limit);
     if (this.onLine === undefined) return;
+    // Only the new chunk can hold a line break: a long line is not scanned again at every chunk.
+    const from = this.pending.length;
     this.pending += chunk;
-    let newline = this.pending.indexOf("\n");
+    let newline = this.pending.indexOf("\n", from);
     while (newline !== -1) {
       this.emit(this.pending.slice(0, newline));
       this.pending = this.pending.slice(newline + 1);
       newline = this.pending.indexOf("\n");
     }
     // A line that never ends must not grow without bound: hand it over in pieces.
-    while (this.pending.length > MAX_PENDING_LINE) {
-      this.emit(this.pending.slice(0, MAX_PENDING_LINE));
-      this.pending = this.pending.slice(MAX_PENDING_LINE);
+    while (this.pending.length > this.maxLine) {
+      this.emit(this.pending.slice(0, this.maxLine));
+      this.pending = this.pending.slice(this.maxLine);
     }
   }
 

@@ -1,17 +1,15 @@
 // Agent profiles by name: config.json `agents` first (a name there replaces a built-in), then the built-in ones.
-import type { AgentProfile, CliProfile, Config } from "../schema/config.js";
+import type { AgentProfile, Config } from "../schema/config.js";
+import { cliPreset } from "./cli/presets.js";
 import type { Plan } from "../plan/plan.js";
 
 /** The built-in profile names, in the order they are listed to people. */
 export const BUILT_IN_PROFILES = ["shell", "codex", "claude", "gemini", "openai"] as const;
 
-/** The cli presets by name (the argv of each CLI run non-interactively). */
-const CLI_PRESETS: Partial<Record<string, CliProfile>> = {};
-
 function builtIn(name: string): AgentProfile | undefined {
   if (name === "shell") return { type: "shell" };
   if (name === "openai") return { type: "openai" };
-  return Object.hasOwn(CLI_PRESETS, name) ? CLI_PRESETS[name] : undefined;
+  return cliPreset(name);
 }
 
 /** Every profile name a subtask may use with this config: built-ins, then the config's own, without repeats. */
@@ -27,9 +25,6 @@ export function resolveProfile(name: string, config: Pick<Config, "agents">): Re
   const configured = Object.hasOwn(config.agents, name) ? config.agents[name] : undefined;
   const profile = configured ?? builtIn(name);
   if (profile) return { ok: true, name, profile };
-  if ((BUILT_IN_PROFILES as readonly string[]).includes(name)) {
-    return { ok: false, name, reason: `the built-in agent profile ${JSON.stringify(name)} is not available in this version; define it in config.json under "agents"` };
-  }
   return { ok: false, name, reason: unknownProfileMessage(name, config) };
 }
 

@@ -23,6 +23,8 @@ export interface ShellAgentOptions {
   killGraceMs?: number;
   /** The first signal sent to the group on timeout or cancel (agent CLIs stop cleanly on SIGINT). Default: SIGTERM. */
   killSignal?: NodeJS.Signals;
+  /** Longest line `onOutput` gets whole (default 64 Ki characters); JSONL readers need their longest event. */
+  maxLineChars?: number;
   /** How messages name the command, instead of its argv (which may hold a whole prompt). */
   label?: string;
   onSpawn?: (pid: number) => void;
@@ -105,8 +107,8 @@ export async function runShellAgent(options: ShellAgentOptions): Promise<AgentOu
             listenerError = error;
           }
         };
-  const stdout = new OutputTail(TAIL_CHARS, onLine("stdout"));
-  const stderr = new OutputTail(TAIL_CHARS, onLine("stderr"));
+  const stdout = new OutputTail(TAIL_CHARS, onLine("stdout"), options.maxLineChars);
+  const stderr = new OutputTail(TAIL_CHARS, onLine("stderr"), options.maxLineChars);
   const commandText = options.label ?? describeCommand(options.command);
   const kill = { graceMs, signal: options.killSignal ?? "SIGTERM" };
 

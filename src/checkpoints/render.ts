@@ -26,7 +26,9 @@ export function renderCheckpoints(rows: CheckpointRow[]): string {
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...table.map((cells) => (cells[i] ?? "").length)));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
-  return [line(header), ...table.map(line)].join("\n");
+  const credits = rows.reduce((sum, row) => sum + (row.usage?.credits ?? 0), 0);
+  const total = rows.some((row) => row.usage) ? [`total: ${credits} credits over ${rows.filter((row) => row.usage).length} checkpoint(s) with usage`] : [];
+  return [line(header), ...table.map(line), ...total].join("\n");
 }
 
 /** What a rollback did (or, dry, would do). */

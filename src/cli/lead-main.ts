@@ -20,6 +20,7 @@ import { registerRollback } from "./commands/rollback.js";
 import { registerGc } from "./commands/gc.js";
 import { registerJobs } from "./commands/jobs.js";
 import { registerMetrics } from "./commands/metrics.js";
+import { registerPlan } from "./commands/plan.js";
 import { runMain } from "./run-main.js";
 
 function packageVersion(): string {
@@ -43,6 +44,7 @@ export function buildLeadProgram(ctx: CliContext): Command {
     .helpCommand(true);
   registerInit(program, ctx);
   registerValidate(program, ctx);
+  registerPlan(program, ctx);
   registerStatus(program, ctx);
   registerReport(program, ctx);
   registerSend(program, ctx);

@@ -1,5 +1,6 @@
 // What happens to a task when an attempt ends badly: retry with exponential backoff and jitter, or fail with every reason.
 import type { Config } from "../schema/config.js";
+import type { Usage } from "../schema/common.js";
 import type { TaskState } from "../schema/progress.js";
 import { redactSecrets } from "../util/redact.js";
 
@@ -10,6 +11,8 @@ export interface AttemptEnd {
   outcome: string;
   reason: string;
   now: Date;
+  /** What the attempt spent, when known (its hand-off, or the openai agent's call record). */
+  usage?: Usage | undefined;
 }
 
 /** Backoff before attempt `attempt + 1`: initial × factor^(attempt-1), capped, with 50–100 % jitter. */
@@ -27,22 +30,23 @@ export function endAttemptBadly(
   task: TaskState,
   end: AttemptEnd,
   config: Pick<Config, "backoff" | "maxAttempts">,
-  options: { random?: () => number; finalStatus?: "failed" | "blocked" } = {},
+  options: { random?: () => number; finalStatus?: "failed" | "blocked"; noRetry?: boolean } = {},
 ): "retry" | "failed" {
   const at = end.now.toISOString();
   end = { ...end, reason: redactSecrets(end.reason) };
   task.attempts = [
     ...(task.attempts ?? []),
-    { attempt: end.attempt, worker: end.worker, outcome: end.outcome, reason: end.reason, at },
+    { attempt: end.attempt, worker: end.worker, outcome: end.outcome, reason: end.reason, at, ...(end.usage ? { usage: end.usage } : {}) },
   ];
   task.assignee = null;
   task.updated_at = at;
   delete task.handoff;
-  if (end.attempt >= config.maxAttempts) {
+  // noRetry: the end asks for a person (a spent budget), whatever attempts are left; its reason says what to do.
+  if (options.noRetry || end.attempt >= config.maxAttempts) {
     task.status = options.finalStatus ?? "failed";
     const reasons = task.attempts.map((a) => `attempt ${a.attempt}: ${a.outcome}: ${a.reason}`);
     task.error = reasons.join("; ");
-    task.reason = `${end.outcome} after ${end.attempt} attempt${end.attempt === 1 ? "" : "s"}: ${end.reason}`;
+    task.reason = options.noRetry ? end.reason : `${end.outcome} after ${end.attempt} attempt${end.attempt === 1 ? "" : "s"}: ${end.reason}`;
     task.not_before = null;
     return "failed";
   }

@@ -1,7 +1,9 @@
 // How a run ends: finished when nothing more can happen without a person, or interrupted (SIGINT/SIGTERM);
 // either way our workers are stopped and what dead ones left behind is cleared up.
 import { killProcessGroup } from "../agents/shell.js";
+import { addUsage } from "../agents/contract.js";
 import { ExitCode } from "../errors.js";
+import { recordedUsage } from "./end-attempt.js";
 import type { Plan } from "../plan/load-plan.js";
 import type { ProgressFile } from "../schema/progress.js";
 import type { LeadContext, LeadResult } from "./lead-context.js";
@@ -14,13 +16,17 @@ import { writeMirror } from "./write-mirror.js";
 export async function finishedResult(ctx: LeadContext, plan: Plan, progress: ProgressFile, snapshot: RunSnapshot): Promise<LeadResult | undefined> {
   if (ctx.integrating) return undefined; // its end wakes the loop
   const status = (id: string) => progress.tasks[id]?.status ?? "not_started";
+  // With the run's credit cap reached nothing more starts: the run is over once the running attempts ended.
+  const capped = ctx.runBudget.reached !== undefined;
   for (const task of plan.tasks) {
     const s = status(task.id);
     if (s === "in_progress") return undefined;
-    if (s === "not_started" && task.deps.every((dep) => status(dep) === "completed")) return undefined;
+    if (!capped && s === "not_started" && task.deps.every((dep) => status(dep) === "completed")) return undefined;
   }
   const waiting = describeWaiting(plan, progress);
-  const exitCode = snapshot.counts.completed === snapshot.total ? ExitCode.ok : snapshot.counts.failed > 0 ? ExitCode.failed : ExitCode.blocked;
+  if (capped && snapshot.counts.completed !== snapshot.total) waiting.unshift(ctx.runBudget.reached ?? "run budget reached");
+  const exitCode =
+    snapshot.counts.completed === snapshot.total ? ExitCode.ok : capped ? ExitCode.budget : snapshot.counts.failed > 0 ? ExitCode.failed : ExitCode.blocked;
   await writeMirror(ctx, progress, true);
   await stopWorkers(ctx, 5000);
   await clearUpDeadWorkers(ctx);
@@ -58,10 +64,20 @@ export async function interrupt(ctx: LeadContext): Promise<LeadResult> {
   await ctx.integrating; // a batch whose refs moved must reach progress.json
   const stopped = await stopWorkers(ctx, 5000);
   await clearUpDeadWorkers(ctx);
+  // What the stopped attempts spent, where a call record tells (they hand nothing off).
+  const before = await ctx.store.progress.read().catch(() => undefined);
+  const spent = new Map(
+    Object.entries(before?.tasks ?? {}).flatMap(([id, task]) => {
+      const usage = task.status === "in_progress" && task.attempt ? recordedUsage(ctx, id, task.attempt) : undefined;
+      return usage ? [[`${id}#${task.attempt}`, usage] as const] : [];
+    }),
+  );
   await ctx.updateProgress((progress) => {
     const now = new Date().toISOString();
-    for (const task of Object.values(progress.tasks)) {
+    for (const [id, task] of Object.entries(progress.tasks)) {
       if (task.status !== "in_progress" || !task.assignee || !stopped.has(task.assignee) || task.handoff) continue;
+      const usage = spent.get(`${id}#${task.attempt ?? 0}`);
+      if (usage) task.usage = addUsage(task.usage, usage);
       task.status = "not_started";
       task.reason = "run interrupted; work so far is kept on its branch";
       task.assignee = null;

@@ -20,6 +20,8 @@ export interface LeadOptions {
   stallTimeout?: string | number;
   heartbeat?: string | number;
   maxAttempts?: number;
+  /** The run's credit cap; overrides config `run_budget`. */
+  maxCredits?: number;
   onEvent?: (event: RunEvent) => void;
   /** Stops the run like SIGINT does (tests); the CLI wires SIGINT/SIGTERM to it. */
   signal?: AbortSignal;
@@ -64,6 +66,8 @@ export class LeadContext {
   integrationError: unknown;
   /** Counts our writes of progress.json, so a tick knows when its copy is out of date. */
   progressWrites = 0;
+  /** The run's credit cap: its limit, the credits recorded when the run started, and once reached, what was said. */
+  readonly runBudget: { limit: number | undefined; atStart: number; reached?: string };
 
   constructor(
     readonly store: CodexStore,
@@ -74,6 +78,7 @@ export class LeadContext {
   ) {
     this.plan = plan;
     this.planText = planText;
+    this.runBudget = { limit: config.runBudget, atStart: 0 };
     this.pool = new WorkerPool(store.paths.root, path.join(store.paths.dir, "logs"), config.heartbeatMs, () => this.poke());
   }
 

@@ -2,8 +2,9 @@
 // functions on a draft, applied inside a locked update (which may run them again on top of a person's save).
 import path from "node:path";
 import type { Plan } from "../plan/plan.js";
+import type { Usage } from "../schema/common.js";
 import type { ProgressFile, TaskState } from "../schema/progress.js";
-import { workBranch } from "../worker/run-attempt.js";
+import { workBranch } from "../worker/worktree.js";
 
 export interface Offer {
   id: string;
@@ -62,6 +63,8 @@ export interface Completion {
   worker: string | undefined;
   commit: string;
   tag: string;
+  /** What the attempt spent (its hand-off's usage; the worker already added it to the task's total). */
+  usage?: Usage | undefined;
 }
 
 export interface CompletionMarks {
@@ -79,10 +82,15 @@ export interface CompletionMarks {
 export function markCompleted(progress: ProgressFile, completed: Completion[], now: Date): CompletionMarks {
   const marks: CompletionMarks = { newlyCompleted: new Set(), startedAt: new Map() };
   const at = now.toISOString();
-  for (const { id, worker, commit, tag } of completed) {
+  for (const { id, attempt, worker, commit, tag, usage } of completed) {
     const current = progress.tasks[id];
     if (!current) continue;
-    if (current.status !== "completed") marks.newlyCompleted.add(id);
+    if (current.status !== "completed") {
+      marks.newlyCompleted.add(id);
+      // What the landed attempt spent joins the history of attempts; without spending (a shell command) the history
+      // stays as it was, so that plans of thousands of commands do not grow progress.json for nothing.
+      if (usage) current.attempts = [...(current.attempts ?? []), { attempt, worker, outcome: "completed", at, usage }];
+    }
     if (current.started_at) marks.startedAt.set(id, current.started_at);
     Object.assign(current, {
       status: "completed",

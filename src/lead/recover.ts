@@ -107,49 +107,58 @@ export async function cleanOrphanWorktrees(store: CodexStore, log: (line: string
   for (const entry of await readdir(dir)) {
     const worker = progress.workers?.[entry];
     if (worker && (worker.host !== host || isProcessAlive(worker.pid))) continue; // a live worker's tree is never touched
-    const worktree = path.join(dir, entry);
-    // Nothing may still write there while its leftovers are committed and the tree removed.
-    await killProcessesUnder(worktree);
-    try {
-      const info = (await worktreeList(store.paths.root)).find((w) => path.resolve(w.path) === path.resolve(worktree));
-      if (!info) {
-        // Never registered: `git worktree add` died before writing the tree's .git file, so no agent ran here.
-        if (existsSync(path.join(worktree, ".git"))) {
-          log(`kept ${worktree}: not a registered worktree of this repository`);
-          continue;
-        }
-        await rm(worktree, { recursive: true, force: true });
-        removed.push(entry);
-        continue;
-      }
-      // Locked "initializing": `git worktree add` died mid-checkout; no agent ran, nothing to salvage.
-      // Any other lock is a person's decision, and is kept.
-      if (info.locked && info.lockReason !== "initializing") {
-        log(`kept worktree ${worktree}: locked (${info.lockReason ?? "no reason given"})`);
-        continue;
-      }
-      if (!info.locked) {
-        await removeStaleGitLocks(worktree);
-        const { uncommitted } = await statusCount(worktree);
-        if (uncommitted > 0) {
-          const branch = (await runGit(worktree, ["rev-parse", "--abbrev-ref", "HEAD"])).stdout.trim();
-          const match = /^codex\/work\/(.+)\/a(\d+)$/.exec(branch);
-          await commitAll(worktree, {
-            message: `salvage: uncommitted work left by ${entry}`,
-            trailers: { Task: match?.[1] ?? "unknown", Attempt: match?.[2] ?? "0", Worker: entry, "Codex-WIP": "true" },
-            allowEmpty: false,
-          });
-          log(`kept ${uncommitted} uncommitted file(s) of ${entry} as a commit on ${branch}`);
-        }
-      }
-      await worktreeRemove(store.paths.root, worktree, { force: true, evenIfLocked: info.locked });
-      removed.push(entry);
-    } catch (error: unknown) {
-      log(`could not clean worktree ${worktree}: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    if (await salvageWorktree(store, entry, log)) removed.push(entry);
   }
   await worktreePrune(store.paths.root).catch(() => undefined);
   return removed;
+}
+
+/**
+ * The worktree of worker `entry`, which is gone: its uncommitted work committed on its branch (Codex-WIP), then the
+ * tree removed. True when removed. The caller makes sure the worker is dead; whatever still runs there is killed.
+ */
+export async function salvageWorktree(store: CodexStore, entry: string, log: (line: string) => void): Promise<boolean> {
+  const worktree = path.join(store.paths.worktrees, entry);
+  if (!existsSync(worktree)) return false;
+  // Nothing may still write there while its leftovers are committed and the tree removed.
+  await killProcessesUnder(worktree);
+  try {
+    const info = (await worktreeList(store.paths.root)).find((w) => path.resolve(w.path) === path.resolve(worktree));
+    if (!info) {
+      // Never registered: `git worktree add` died before writing the tree's .git file, so no agent ran here.
+      if (existsSync(path.join(worktree, ".git"))) {
+        log(`kept ${worktree}: not a registered worktree of this repository`);
+        return false;
+      }
+      await rm(worktree, { recursive: true, force: true });
+      return true;
+    }
+    // Locked "initializing": `git worktree add` died mid-checkout; no agent ran, nothing to salvage.
+    // Any other lock is a person's decision, and is kept.
+    if (info.locked && info.lockReason !== "initializing") {
+      log(`kept worktree ${worktree}: locked (${info.lockReason ?? "no reason given"})`);
+      return false;
+    }
+    if (!info.locked) {
+      await removeStaleGitLocks(worktree);
+      const { uncommitted } = await statusCount(worktree);
+      if (uncommitted > 0) {
+        const branch = (await runGit(worktree, ["rev-parse", "--abbrev-ref", "HEAD"])).stdout.trim();
+        const match = /^codex\/work\/(.+)\/a(\d+)$/.exec(branch);
+        await commitAll(worktree, {
+          message: `salvage: uncommitted work left by ${entry}`,
+          trailers: { Task: match?.[1] ?? "unknown", Attempt: match?.[2] ?? "0", Worker: entry, "Codex-WIP": "true" },
+          allowEmpty: false,
+        });
+        log(`kept ${uncommitted} uncommitted file(s) of ${entry} as a commit on ${branch}`);
+      }
+    }
+    await worktreeRemove(store.paths.root, worktree, { force: true, evenIfLocked: info.locked });
+    return true;
+  } catch (error: unknown) {
+    log(`could not clean worktree ${worktree}: ${error instanceof Error ? error.message : String(error)}`);
+    return false;
+  }
 }
 
 /**

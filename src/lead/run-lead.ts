@@ -12,6 +12,7 @@ import type { ProgressFile } from "../schema/progress.js";
 import { CodexStore } from "../store/codex-store.js";
 import { Wake } from "../store/wake.js";
 import { parseDuration } from "../util/duration.js";
+import { creditsSpent } from "./budgets.js";
 import { clearUpDeadWorkers, finishedResult, interrupt, stopWorkers } from "./finish-run.js";
 import { LeadContext, type LeadOptions, type LeadResult } from "./lead-context.js";
 import { acquireLeadLock } from "./lead-lock.js";
@@ -61,6 +62,7 @@ function applyOverrides(config: Config, options: LeadOptions): Config {
     stallTimeoutMs: options.stallTimeout !== undefined ? parseDuration(options.stallTimeout, "--stall-timeout") : config.stallTimeoutMs,
     heartbeatMs: options.heartbeat !== undefined ? parseDuration(options.heartbeat, "--heartbeat") : config.heartbeatMs,
     maxAttempts: options.maxAttempts ?? config.maxAttempts,
+    runBudget: options.maxCredits ?? config.runBudget,
   };
 }
 
@@ -86,6 +88,7 @@ class Lead {
     startupTrace("dead workers, their worktrees and locks handled");
     const now = new Date().toISOString();
     await store.progress.update((progress) => {
+      ctx.runBudget.atStart = creditsSpent(progress);
       progress.run = { lead_pid: process.pid, host: ctx.host, started_at: now, updated_at: now, integration_branch: config.integrationBranch };
     });
     await store.event({ type: "run.started", by: "lead", data: { pid: process.pid, workers: config.workers, recovered } });

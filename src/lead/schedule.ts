@@ -6,6 +6,7 @@ import { newMessageId } from "../ops/inbox.js";
 import type { Plan } from "../plan/load-plan.js";
 import { readyTasks } from "../plan/ready.js";
 import type { ProgressFile } from "../schema/progress.js";
+import { holdBackSpent, runCapReached } from "./budgets.js";
 import type { LeadContext } from "./lead-context.js";
 import { markAssigned } from "./progress-changes.js";
 
@@ -22,7 +23,8 @@ export async function dropRemoved(ctx: LeadContext, plan: Plan, progress: Progre
 }
 
 export async function schedule(ctx: LeadContext, plan: Plan, progress: ProgressFile): Promise<void> {
-  const ready = readyTasks(plan, progress, new Date());
+  // Once the run's cap is reached nothing starts (running attempts finish); a task whose budget is spent is blocked.
+  const ready = (await runCapReached(ctx, progress)) ? [] : await holdBackSpent(ctx, plan, progress, readyTasks(plan, progress, new Date()));
   const idle = Object.entries(progress.workers ?? {})
     .filter(([id, w]) => w.status === "idle" && !w.task && usable(ctx, id, w.pid, w.host, w.lead_pid ?? undefined))
     .map(([id]) => id);

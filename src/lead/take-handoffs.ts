@@ -1,6 +1,7 @@
 // Taking the hand-offs: failed attempts end, succeeded ones are merged and tagged in one batch beside the
 // scheduling loop, and recorded completed in one write of progress.json.
 import { sendMessage } from "../ops/inbox.js";
+import type { Usage } from "../schema/common.js";
 import type { TaskState } from "../schema/progress.js";
 import { endAttempt } from "./end-attempt.js";
 import { guardHandoffs, type SucceededHandoff } from "./guard-handoffs.js";
@@ -34,12 +35,16 @@ async function integrateReady(ctx: LeadContext): Promise<void> {
 /** Failed attempts end one by one; succeeded ones are merged and tagged in one ref transaction and recorded in one write. */
 async function takeHandoffs(ctx: LeadContext, ready: [string, TaskState][]): Promise<void> {
   const handedOff: SucceededHandoff[] = [];
+  const usageOf = new Map<string, Usage | undefined>();
   for (const [id, task] of ready) {
     const handoff = task.handoff;
+    usageOf.set(id, handoff?.usage);
     const attempt = task.attempt ?? 0;
     const worker = task.assignee ?? undefined;
     if (!handoff) continue;
-    if (handoff.outcome === "failed" || !handoff.commit) await endAttempt(ctx, id, attempt, worker, "failed", handoff.error ?? "the agent failed");
+    // A spent budget blocks the task at once (a person may raise it); other failures are retried.
+    if (handoff.outcome === "failed" && handoff.blocked) await endAttempt(ctx, id, attempt, worker, "budget", handoff.error ?? "budget exhausted", false, "blocked", { noRetry: true });
+    else if (handoff.outcome === "failed" || !handoff.commit) await endAttempt(ctx, id, attempt, worker, "failed", handoff.error ?? "the agent failed");
     else handedOff.push({ task: id, attempt, commit: handoff.commit, worker, base: task.base });
   }
   const succeeded = await guardHandoffs(ctx, handedOff);
@@ -50,7 +55,7 @@ async function takeHandoffs(ctx: LeadContext, ready: [string, TaskState][]): Pro
   for (const { task, attempt, worker } of succeeded) {
     const result = results.get(task);
     if (!result) continue;
-    if (result.ok) completed.push({ id: task, attempt, worker, commit: result.commit, tag: result.tag });
+    if (result.ok) completed.push({ id: task, attempt, worker, commit: result.commit, tag: result.tag, usage: usageOf.get(task) });
     else await integrationFailed(ctx, task, attempt, worker, result);
   }
   await complete(ctx, completed);
@@ -76,8 +81,8 @@ async function complete(ctx: LeadContext, completed: Completion[]): Promise<void
   const now = new Date();
   // Logged before progress.json changes: the tag already makes it completed, and a lead killed between the two
   // steps then leaves a task recovery completes (and logs again), never a completion missing from the log.
-  for (const { id, attempt, worker, commit, tag } of completed) {
-    await ctx.store.event({ type: "task.status", task: id, attempt, worker, from: "in_progress", to: "completed", by: "lead", data: { commit, tag } });
+  for (const { id, attempt, worker, commit, tag, usage } of completed) {
+    await ctx.store.event({ type: "task.status", task: id, attempt, worker, from: "in_progress", to: "completed", by: "lead", data: { commit, tag, ...(usage ? { usage } : {}) } });
   }
   let marks: CompletionMarks = { newlyCompleted: new Set(), startedAt: new Map() };
   await ctx.updateProgress((progress) => {

@@ -2,7 +2,7 @@
 import { estimateEta, madeReady, type Eta } from "../metrics/eta.js";
 import { topoOrder } from "../plan/graph.js";
 import type { Plan } from "../plan/plan.js";
-import type { TaskStatus } from "../schema/common.js";
+import type { TaskStatus, Usage } from "../schema/common.js";
 import { TASK_STATUSES } from "../schema/statuses.js";
 import type { ProgressFile, TaskState } from "../schema/progress.js";
 
@@ -66,6 +66,8 @@ export interface PipelineSummary {
   waiting: WaitingTask[];
   workers: WorkerSummary[];
   usage: UsageTotals;
+  /** What each subtask that spent anything spent over all its attempts (progress.json usage), in plan order. */
+  taskUsage: { id: string; usage: Usage }[];
   /** Sum of the subtasks' credit budgets; null when no subtask has one. */
   budget: number | null;
   /** The latest updated_at/completed_at of any task or worker. */
@@ -131,6 +133,10 @@ export function pipelineSummary(plan: Plan | null, progress: ProgressFile, now: 
     if (state.status === "blocked") blocked.push({ id, name: nameOf(id), reason: state.reason ?? null, attempts });
     if (state.status === "failed") failed.push({ id, name: nameOf(id), reason: state.error ?? state.reason ?? null, attempts });
   }
+  const taskUsage = ids.flatMap((id) => {
+    const usage = progress.tasks[id]?.usage;
+    return usage ? [{ id, usage }] : [];
+  });
   const lastUpdated = new Latest();
   const usage: UsageTotals = { input_tokens: 0, output_tokens: 0, credits: 0 };
   for (const state of Object.values(progress.tasks)) {
@@ -167,6 +173,7 @@ export function pipelineSummary(plan: Plan | null, progress: ProgressFile, now: 
     waiting: plan ? waitingTasks(plan, stateOf) : [],
     workers,
     usage,
+    taskUsage,
     budget: plan ? budgetOf(plan) : null,
     lastUpdated: lastUpdated.text,
     // Without a plan every task of progress.json is counted; with one, plan.byId already is the set of planned ids.

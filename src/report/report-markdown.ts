@@ -25,6 +25,10 @@ function section(title: string, tasks: PlanTask[], line: (task: PlanTask) => str
   return [...out, ""];
 }
 
+function spentNote(state: TaskState): string {
+  return state.usage?.credits ? ` — ${state.usage.credits} credits` : "";
+}
+
 function inProgressNote(state: TaskState): string {
   const parts = [state.percent === undefined ? undefined : `${state.percent}%`, state.detail].filter((part) => part !== undefined && part !== "");
   return parts.length === 0 ? "" : ` — ${parts.join(", ")}`;
@@ -46,7 +50,7 @@ export function renderReport(plan: Plan, progress: ProgressFile, now: Date = new
     "",
     `**Overall**: ${summary.counts.completed}/${summary.total} tasks (${summary.percentCompleted}%)`,
     "",
-    ...section("Completed", withStatus("completed"), (task) => `- ✓ ${label(task)}`),
+    ...section("Completed", withStatus("completed"), (task) => `- ✓ ${label(task)}${spentNote(stateOf(task))}`),
     ...section("In Progress", withStatus("in_progress"), (task) => `- → ${label(task)}${inProgressNote(stateOf(task))}`),
     ...section("Remaining", withStatus("not_started", "blocked", "failed"), (task) => {
       const status = stateOf(task).status;
@@ -64,6 +68,11 @@ export function renderReport(plan: Plan, progress: ProgressFile, now: Date = new
     ...summary.waiting.map((task) => `- \`${task.id}\` waits on ${task.waitsOn.map((id) => `\`${id}\``).join(", ")}`),
   ];
   lines.push(...(blockers.length === 0 ? ["None"] : blockers), "");
+  // Only when an agent spent anything: a plan of shell commands has nothing to say here.
+  if (summary.taskUsage.length > 0) {
+    const { input_tokens, output_tokens, credits } = summary.usage;
+    lines.push(`**Usage**: ${credits} credits (${input_tokens} input, ${output_tokens} output tokens) over ${summary.taskUsage.length} subtask${summary.taskUsage.length === 1 ? "" : "s"}`, "");
+  }
   lines.push(`**Last updated**: ${formatReportTime(summary.lastUpdated ?? summary.now)}`, "");
   // Names, details and reasons come from files and agents: each line stays one line, with no escape sequence.
   return lines.map((line) => visible(line)).join("\n");

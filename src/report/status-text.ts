@@ -1,7 +1,7 @@
 // `codex-lead status`: the pipeline summary as text for people, or as JSON for machines.
 import type { Eta } from "../metrics/eta.js";
 import type { PipelineSummary } from "../ops/summary.js";
-import type { TaskStatus } from "../schema/common.js";
+import type { TaskStatus, Usage } from "../schema/common.js";
 import { formatDuration } from "../util/duration.js";
 import { visible } from "../util/terminal-text.js";
 
@@ -75,11 +75,23 @@ export function renderStatus(summary: PipelineSummary, options: RenderOptions): 
       `last update ${ago(worker.ageMs)}`,
     ]),
   );
+  // The biggest spenders first: with many subtasks, the ten that cost most say where the credits went.
+  const spenders = [...summary.taskUsage].sort((a, b) => (b.usage.credits ?? 0) - (a.usage.credits ?? 0)).slice(0, 10);
+  block(
+    "Usage by subtask",
+    spenders.map(({ id, usage }) => [id, usageText(usage), usage.calls === undefined ? "" : `${usage.calls} call${usage.calls === 1 ? "" : "s"}`]),
+  );
   lines.push("", usageLine(summary));
   if (summary.eta) lines.push(etaLine(summary.eta));
   if (summary.unplanned.length > 0) lines.push(`Not in the plan (ignored): ${v(summary.unplanned.join(", "))}`);
   lines.push(`Last updated: ${summary.lastUpdated ?? "never"}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** "5 credits, 3300/550 tokens" (and the dollars a CLI reported, when it did). */
+export function usageText(usage: Usage): string {
+  const cost = usage.cost_usd === undefined ? "" : `, $${usage.cost_usd.toFixed(4)}`;
+  return `${usage.credits ?? 0} credits, ${usage.input_tokens ?? 0}/${usage.output_tokens ?? 0} tokens in/out${cost}`;
 }
 
 function usageLine(summary: PipelineSummary): string {

@@ -1,22 +1,26 @@
 // One attempt of one subtask, start to hand-off: worktree, agent, heartbeats, inbox, commit, report.
 import { mkdirSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { addUsage, type AgentInput, type AgentResult } from "../agents/contract.js";
+import { checkedResult, spending } from "./attempt-outcome.js";
 import { profileNameOf, resolveProfile } from "../agents/profiles.js";
-import { schemaProblems } from "../agents/openai/schema-check.js";
+import { buildTaskPrompt } from "../agents/prompt.js";
 import { runAgent } from "../agents/run-agent.js";
 import { runShellAgent } from "../agents/shell.js";
 import { commitAll, subjectLine } from "../git/index.js";
 import { parseDuration } from "../util/duration.js";
-import { commitSubmodules, markWorktreeClean, prepareWorktree, saveLeftovers } from "./worktree.js";
+import { commitSubmodules, markWorktreeClean, prepareWorktree, saveLeftovers, workBranch } from "./worktree.js";
+
+export { workBranch } from "./worktree.js";
 import { planOfText, type Plan } from "../plan/load-plan.js";
 import type { Config } from "../schema/config.js";
 import type { InboxMessage } from "../schema/inbox.js";
 import type { Handoff } from "../schema/progress.js";
-import type { Usage } from "../schema/common.js";
 import type { CodexStore } from "../store/codex-store.js";
 import { agentEnv, ensureWorkerShim, notesFile } from "./agent-env.js";
-import { agentTask, attemptBudget, attemptFiles, attemptHistory, budgetExhaustedReason, cutFinalMessage } from "./agent-input.js";
+import { agentTask, attemptBudget, attemptFiles, attemptHistory, budgetExhaustedReason } from "./agent-input.js";
+import { resumePoint, type ResumePoint } from "./resume.js";
 import { ack, readInbox, takeMessages, type StopReason } from "./attempt-inbox.js";
 import { fenceCheck, fencedTaskUpdate, type AttemptToken } from "../ops/fence.js";
 import { reportTaskProgress } from "../ops/agent-reports.js";
@@ -34,10 +38,6 @@ export interface AttemptContext {
   base: string | undefined;
   stop: AbortSignal;
   log: (line: string) => void;
-}
-
-export function workBranch(token: Pick<AttemptToken, "task" | "attempt">): string {
-  return `codex/work/${token.task}/a${token.attempt}`;
 }
 
 /**
@@ -109,8 +109,10 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
     return handOff(context, result, agentResult);
   };
   try {
+    // The openai agent continues an attempt that was cut off, from its kept work and call record (never paying twice).
+    const resume = kind === "openai" ? await resumeFrom(context, base) : undefined;
     try {
-      await prepareWorktree(store.paths.root, worktree, branch, base, token.worker);
+      await prepareWorktree(store.paths.root, worktree, branch, resume?.head ?? base, token.worker);
     } catch (error: unknown) {
       await acked;
       return await handOffNow({ outcome: "failed", error: `could not prepare worktree ${worktree}: ${error instanceof Error ? error.message : String(error)}` });
@@ -154,12 +156,16 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
           if (!reported.applied) stopAgent("withdrawn");
         },
         ...(kind === "openai" ? { takeMessages: () => takeMessages(store, token) } : {}),
+        ...(resume ? { resume: { fromAttempt: resume.fromAttempt } } : {}),
         onSpawn: (pid) => {
           clearTimeout(recordPid);
           recordPid = setTimeout(() => void recordAgentPid(store, token, pid).catch(() => undefined), AGENT_PID_DELAY_MS);
         },
         log,
       };
+      // Every kind gets the task prompt as a file too: a shell command (a CSV job's, say) reads it from there.
+      await writeFile(files.promptFile, buildTaskPrompt(input));
+      env["CODEX_PROMPT_FILE"] = files.promptFile;
       outcome = await runAgent(input);
     } finally {
       clearTimeout(recordPid);
@@ -181,7 +187,7 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
       }
       return await handOffNow({ outcome: "failed", error: outcome.reason, ...spent });
     }
-    const resultProblem = await checkedResult(context, subtask.result_schema, outcome.result);
+    const resultProblem = await checkedResult(store, token, subtask.result_schema, outcome.result);
     if (resultProblem !== undefined) {
       await keep("result rejected");
       await sendMessage(store, token.task, { kind: "feedback", from: "result check", text: resultProblem }).catch(() => undefined);
@@ -191,7 +197,7 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
     if (refused) {
       await keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (refused by the file guard)`);
       await sendMessage(store, token.task, { kind: "feedback", from: "guard", text: guardFeedback(refused) });
-      return await handOffNow({ outcome: "failed", error: `file guard: ${refused}` });
+      return await handOffNow({ outcome: "failed", error: `file guard: ${refused}`, ...spent });
     }
     if (context.config.reviewCommand) {
       const review = await runShellAgent({
@@ -267,35 +273,18 @@ function startHeartbeats(context: AttemptContext, stopAgent: (reason: StopReason
   };
 }
 
-/** What the hand-off records of an attempt's spending: usage (credits filled in by the config's rates) and final message. */
-function spending(outcome: AgentResult, creditsOf: (usage: Usage) => number): { usage?: Usage; final_message?: string } {
-  const spent: { usage?: Usage; final_message?: string } = {};
-  const usage = addUsage(outcome.usage, undefined);
-  const tokens = (usage.input_tokens ?? 0) + (usage.output_tokens ?? 0);
-  if (tokens > 0 && !usage.credits) usage.credits = creditsOf(usage);
-  // A shell command spends nothing: its hand-offs stay as they were, without a usage of zeros.
-  if (tokens > 0 || (usage.calls ?? 0) > 0 || usage.cost_usd !== undefined) spent.usage = usage;
-  const message = cutFinalMessage(outcome.finalMessage);
-  if (message !== undefined) spent.final_message = message;
-  return spent;
-}
-
-/**
- * Why the attempt's structured result is refused, or undefined when it is fine: with a `result_schema`, the
- * result (the agent's, else the one `codex-worker result` recorded during this attempt) must be there and match.
- */
-async function checkedResult(context: AttemptContext, schema: Record<string, unknown> | undefined, given: unknown): Promise<string | undefined> {
-  if (schema === undefined) return undefined;
-  // The lead clears task.result at each assignment, so a result found now was recorded by this attempt.
-  const result = given !== undefined ? given : (await context.store.progress.read()).tasks[context.token.task]?.result;
-  if (result === undefined) {
-    return "no result reported: the subtask has a result_schema; record the result with `codex-worker result '<json>'`";
-  }
+/** Where the previous attempt's work and record can be continued from, if anywhere (a failed look is no resume). */
+async function resumeFrom(context: AttemptContext, base: string): Promise<ResumePoint | undefined> {
+  const { store, token } = context;
+  if (token.attempt < 2) return undefined;
   try {
-    const problems = schemaProblems(schema, result);
-    return problems === undefined ? undefined : `the result does not match the subtask's result_schema: ${problems}`;
+    const task = (await store.progress.read()).tasks[token.task];
+    const point = await resumePoint(store.paths.root, token, task, base);
+    if (point) context.log(`attempt ${token.attempt} of ${token.task} continues attempt ${point.fromAttempt} from ${point.head.slice(0, 12)}`);
+    return point;
   } catch (error: unknown) {
-    return `the result could not be checked: result_schema is not a valid JSON Schema: ${error instanceof Error ? error.message : String(error)}`;
+    context.log(`could not tell whether attempt ${token.attempt - 1} of ${token.task} can be continued: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
   }
 }
 

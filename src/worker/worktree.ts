@@ -6,6 +6,11 @@ import { CodexError } from "../errors.js";
 import { commitAll, statusCount, worktreeAdd, type Trailers } from "../git/index.js";
 import { runGit, splitNul } from "../git/run-git.js";
 
+/** The branch of one attempt: codex/work/<task>/a<attempt>. */
+export function workBranch(token: { task: string; attempt: number }): string {
+  return `codex/work/${token.task}/a${token.attempt}`;
+}
+
 /** Worktrees whose last attempt ended in a commit of everything (add -A): no untracked leftovers to clean. */
 const leftClean = new Set<string>();
 

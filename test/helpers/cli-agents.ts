@@ -1,7 +1,8 @@
 // The real agent CLIs pointed at a fake model server: a profile (the built-in preset plus the flags and environment
 // that aim it at 127.0.0.1 with few retries and a throwaway home) and an AgentInput for driving runCliAgent directly.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { afterAll } from "vitest";
 import { CLI_PRESETS } from "../../src/agents/cli/presets.js";
 import type { AgentInput, AgentTask } from "../../src/agents/contract.js";
 import { creditsFor } from "../../src/agents/contract.js";
@@ -65,9 +66,25 @@ export function fakeCliProfile(kind: CliKind, serverUrl: string, extra: Partial<
   };
 }
 
-/** A temp repository and a linked worktree of it under .codex/worktrees/<task>, as the worker makes them. */
-export function tempWorktree(task = "t1"): { root: string; worktree: string } {
-  const root = tempRepo();
+const madeOutsideTmp: string[] = [];
+afterAll(() => {
+  for (const dir of madeOutsideTmp.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A temp repository and a linked worktree of it under .codex/worktrees/<task>, as the worker makes them.
+ * `outsideTmp`: under /var/tmp instead, where codex's sandbox (which always lets /tmp be written) decides.
+ */
+export function tempWorktree(task = "t1", options: { outsideTmp?: boolean } = {}): { root: string; worktree: string } {
+  let root: string;
+  if (options.outsideTmp) {
+    root = mkdtempSync(path.join("/var/tmp", "codex-repo-"));
+    madeOutsideTmp.push(root);
+    git(root, ["init", "-q", "-b", "main"]);
+    git(root, ["-c", "user.email=test@example.com", "-c", "user.name=Test", "commit", "-q", "--allow-empty", "-m", "initial"]);
+  } else {
+    root = tempRepo();
+  }
   const worktree = path.join(root, ".codex", "worktrees", task);
   git(root, ["worktree", "add", "-q", "-b", `codex/task/${task}`, worktree]);
   return { root, worktree };

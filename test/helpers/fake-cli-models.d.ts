@@ -5,6 +5,8 @@ export interface FakeScript {
   /** Path of the file the scripted tool call writes, relative to the agent's working directory. */
   file: string;
   content: string;
+  /** When set, the tool call runs this shell command instead (codex exec_command, claude Bash, gemini run_shell_command). */
+  command?: string | undefined;
   /** The final message after the tool result. */
   final: string;
 }

@@ -1,6 +1,7 @@
 // A fake model server on 127.0.0.1 for the real agent CLIs: OpenAI Responses SSE (codex), Anthropic Messages SSE
 // (claude) and Gemini streamGenerateContent SSE (gemini). Scripted and stateless: a request that carries no tool
-// result yet gets a tool call writing `script.file`; one that carries a tool result gets the final message.
+// result yet gets a tool call writing `script.file` (or running `script.command` in the CLI's shell tool); one that
+// carries a tool result gets the final message.
 import http from "node:http";
 import path from "node:path";
 
@@ -121,7 +122,9 @@ function codexReply(state, body, target, res) {
   const id = `resp_${state.requests.length}`;
   const item = answered
     ? { type: "message", id: `msg_${id}`, role: "assistant", status: "completed", content: [{ type: "output_text", text: state.script.final, annotations: [] }] }
-    : {
+    : state.script.command !== undefined
+      ? { type: "function_call", id: `fc_${id}`, status: "completed", call_id: `call_${id}`, name: "exec_command", arguments: JSON.stringify({ cmd: state.script.command }) }
+      : {
         type: "custom_tool_call",
         id: `ctc_${id}`,
         status: "completed",
@@ -157,7 +160,9 @@ function claudeReply(state, body, target, res) {
   const usage = { input_tokens: FAKE_USAGE.input - FAKE_USAGE.cached, cache_read_input_tokens: FAKE_USAGE.cached, cache_creation_input_tokens: 0, output_tokens: FAKE_USAGE.output };
   const block = answered
     ? { type: "text", text: state.script.final }
-    : { type: "tool_use", id: `toolu_${state.requests.length}`, name: "Write", input: { file_path: target.absolute, content: state.script.content } };
+    : state.script.command !== undefined
+      ? { type: "tool_use", id: `toolu_${state.requests.length}`, name: "Bash", input: { command: state.script.command, description: "scripted command" } }
+      : { type: "tool_use", id: `toolu_${state.requests.length}`, name: "Write", input: { file_path: target.absolute, content: state.script.content } };
   const stopReason = answered ? "end_turn" : "tool_use";
   const message = { id, type: "message", role: "assistant", model: body?.model ?? "claude-sonnet-4-5", stop_reason: null, stop_sequence: null };
   if (body?.stream !== true) {
@@ -185,7 +190,9 @@ function geminiReply(state, url, body, target, res) {
   const answered = Array.isArray(last?.parts) && last.parts.some((part) => part?.functionResponse !== undefined);
   const part = answered
     ? { text: state.script.final }
-    : { functionCall: { name: "write_file", args: { file_path: target.absolute, content: state.script.content } } };
+    : state.script.command !== undefined
+      ? { functionCall: { name: "run_shell_command", args: { command: state.script.command } } }
+      : { functionCall: { name: "write_file", args: { file_path: target.absolute, content: state.script.content } } };
   const chunk = {
     candidates: [{ content: { role: "model", parts: [part] }, finishReason: "STOP", index: 0 }],
     usageMetadata: {

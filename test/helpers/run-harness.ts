@@ -138,9 +138,12 @@ export class RunRepo {
     return readFileSync(this.markPath(name), "utf8").split("\n").filter(Boolean);
   }
 
-  /** Starts `codex-lead run --json` (or another command of the lead, e.g. `jobs run … --json`) in its own process group. */
-  start(args: string[] = [], command: string[] = ["run", "--json"]): LeadRun {
-    const run = new LeadRun(this.root, args, command);
+  /**
+   * Starts `codex-lead run --json` (or another command of the lead, e.g. `jobs run … --json`) in its own process group;
+   * `env` is added to its environment (and so its workers' and agents'), e.g. a model server's key.
+   */
+  start(args: string[] = [], command: string[] = ["run", "--json"], env: NodeJS.ProcessEnv = {}): LeadRun {
+    const run = new LeadRun(this.root, args, command, env);
     this.runs.push(run);
     return run;
   }
@@ -268,8 +271,9 @@ export class LeadRun {
     private readonly root: string,
     args: string[],
     command: string[] = ["run", "--json"],
+    env: NodeJS.ProcessEnv = {},
   ) {
-    this.child = spawn(node, [leadBin, ...command, ...args], { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"], env: withoutCodexEnv() });
+    this.child = spawn(node, [leadBin, ...command, ...args], { cwd: root, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...withoutCodexEnv(), ...env } });
     if (this.child.pid === undefined) throw new Error("could not start codex-lead run");
     this.pid = this.child.pid;
     this.child.stdout?.setEncoding("utf8");

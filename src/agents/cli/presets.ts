@@ -47,6 +47,7 @@ export const CLI_PRESETS: Readonly<Record<"codex" | "claude" | "gemini", CliProf
 
 /** The built-in profile of this name, as a fresh copy (callers may change it), or undefined. */
 export function cliPreset(name: string): CliProfile | undefined {
-  const preset = (CLI_PRESETS as Record<string, CliProfile | undefined>)[name];
+  // Own properties only: a name such as "toString" must not find Object.prototype's.
+  const preset = Object.hasOwn(CLI_PRESETS, name) ? (CLI_PRESETS as Record<string, CliProfile>)[name] : undefined;
   return preset === undefined ? undefined : { ...preset, command: [...preset.command] };
 }

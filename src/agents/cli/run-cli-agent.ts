@@ -12,6 +12,8 @@ import { parserFor, type ParsedRun } from "./parsers/index.js";
 
 /** Time between SIGINT and SIGKILL of the CLI's group when the profile sets no `kill_grace`. */
 export const DEFAULT_KILL_GRACE_MS = 5000;
+/** A CLI's JSONL event (a final message, a command's whole output) may be long: lines up to this stay whole. */
+const MAX_EVENT_CHARS = 16 * 1024 * 1024;
 
 export const runCliAgent: Agent = async (input) => {
   const profile = input.profile;
@@ -28,7 +30,8 @@ export const runCliAgent: Agent = async (input) => {
   }
 
   const prompt = buildTaskPrompt(input);
-  const promptFile = path.join(input.recordDir, `a${input.token.attempt}.prompt.txt`);
+  // The worker's own copy of the prompt when it made one (CODEX_PROMPT_FILE), else one beside the attempt's records.
+  const promptFile = input.env["CODEX_PROMPT_FILE"] ?? path.join(input.recordDir, `a${input.token.attempt}.prompt.txt`);
   const expanded = expandArgv(profile.command, {
     prompt,
     promptFile,
@@ -59,6 +62,7 @@ export const runCliAgent: Agent = async (input) => {
       signal: input.signal,
       killSignal: "SIGINT",
       killGraceMs: graceMs,
+      maxLineChars: MAX_EVENT_CHARS,
       onOutput: (line, stream) => {
         log.write(stream === "stdout" ? `${line}\n` : `[stderr] ${line}\n`);
         if (stream === "stdout") parser.line(line);

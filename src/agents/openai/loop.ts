@@ -44,8 +44,9 @@ class Conversation {
   readonly noteIds = new Set<string>();
   constructor(private readonly ctx: LoopContext) {}
 
+  /** Records an entry and adds it. Notes are fsynced (they are acknowledged next); the rest goes with the next call's line. */
   async add(entry: Entry, noteIds?: string[]): Promise<void> {
-    await this.ctx.record.write({ type: "entry", entry, ...(noteIds && { note_ids: noteIds }) });
+    await this.ctx.record.write({ type: "entry", entry, ...(noteIds && { note_ids: noteIds }) }, { sync: noteIds !== undefined });
     this.entries.push(entry);
     for (const id of noteIds ?? []) this.noteIds.add(id);
   }
@@ -65,13 +66,13 @@ async function begin(ctx: LoopContext, conversation: Conversation): Promise<void
   const head = { type: "begin", task: input.task.id, attempt: input.token.attempt, api: connection.api, model: connection.model, at } as const;
   if (replay === undefined || replay.entries.length === 0) {
     if (from !== undefined) input.log(`openai: nothing recorded by attempt ${from} to resume; starting afresh`);
-    await record.write(head);
+    await record.write(head, { sync: false });
     await conversation.add({ role: "system", text: SYSTEM_PROMPT });
     await conversation.add({ role: "user", text: buildTaskPrompt(input) });
     return;
   }
-  await record.write({ ...head, resumed_from: from, next_turn: replay.nextTurn });
-  for (const entry of replay.entries) await record.write({ type: "entry", entry, replayed: true });
+  await record.write({ ...head, resumed_from: from, next_turn: replay.nextTurn }, { sync: false });
+  for (const entry of replay.entries) await record.write({ type: "entry", entry, replayed: true }, { sync: false });
   conversation.entries = [...replay.entries];
   for (const id of replay.noteIds) conversation.noteIds.add(id);
   conversation.turn = replay.nextTurn;

@@ -1,6 +1,6 @@
 // The record of an attempt's conversation, `<recordDir>/a<attempt>.jsonl`, so a crash never makes us pay twice:
-// each model call is written ("call") before it is made and its answer ("reply") before its tool calls run, every
-// line fsynced. A later attempt replays the transcript from it instead of asking again.
+// each model call is written ("call") before it is made and its answer ("reply") before its tool calls run, both
+// fsynced. A later attempt replays the transcript from it instead of asking again.
 import { mkdirSync, readFileSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import path from "node:path";
@@ -113,7 +113,11 @@ export function replayRecord(lines: RecordLine[]): Replay {
   return { entries, nextTurn: Math.max(nextTurn, ...inFlight.map((turn) => turn + 1)), inFlight: inFlight.length, noteIds };
 }
 
-/** Appends lines to an attempt's record, each fsynced before the promise resolves. */
+/**
+ * Appends lines to an attempt's record. A line written with `sync` (the default) is fsynced, with every line
+ * before it, before the promise resolves; the others reach the file at once (a killed process loses nothing) and
+ * the disk with the next synced line.
+ */
 export class RecordWriter {
   private constructor(
     private readonly handle: FileHandle,
@@ -126,9 +130,9 @@ export class RecordWriter {
     return new RecordWriter(await open(file, "a"), file);
   }
 
-  async write(line: RecordLine): Promise<void> {
+  async write(line: RecordLine, options: { sync?: boolean } = {}): Promise<void> {
     await this.handle.write(`${JSON.stringify(line)}\n`);
-    await this.handle.sync();
+    if (options.sync !== false) await this.handle.sync();
   }
 
   async close(): Promise<void> {

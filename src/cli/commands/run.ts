@@ -1,6 +1,5 @@
 // `codex-lead run`: the main job. The engine (src/lead/run-lead.ts) is loaded only when this command runs.
 import { InvalidArgumentError, type Command } from "commander";
-import { UsageError } from "../../errors.js";
 import { tryParseDuration } from "../../util/duration.js";
 import type { CliContext } from "../context.js";
 import { dryRun, nonNegativeCredits } from "./run-dry.js";
@@ -37,14 +36,15 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option("--max-attempts <n>", "attempts per subtask before it fails", positiveInt)
     .option("--json", "NDJSON events on stdout instead of the progress line")
     .option("--dry-run", "print what would run, in which order (waves), with which agent and budget; change nothing")
-    .option("--max-credits <n>", "budget gate: exit 6 when the planned credits (with --dry-run) exceed n", nonNegativeCredits)
+    .option(
+      "--max-credits <n>",
+      "the run's credit cap: once spent, no new attempt starts and the run ends with exit 6 (default: config.run_budget); with --dry-run, a gate: exit 6 when the planned credits exceed n",
+      nonNegativeCredits,
+    )
     .action(async (options: RunOptions) => {
       if (options.dryRun) {
         await dryRun(ctx, options);
         return;
-      }
-      if (options.maxCredits !== undefined) {
-        throw new UsageError("--max-credits is a budget gate of --dry-run here", "Use `codex-lead run --dry-run --max-credits N`; to cap a real run's spending set run_budget in .codex/config.json.");
       }
       const root = await ctx.root();
       // Loaded here, not at start-up: the engine is big and the other commands never need it.
@@ -67,6 +67,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
           ...(options.stallTimeout === undefined ? {} : { stallTimeout: options.stallTimeout }),
           ...(options.heartbeat === undefined ? {} : { heartbeat: options.heartbeat }),
           ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+          ...(options.maxCredits === undefined ? {} : { maxCredits: options.maxCredits }),
           onEvent: (event) => display.onEvent(event),
           signal: controller.signal,
         });

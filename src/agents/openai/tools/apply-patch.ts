@@ -10,6 +10,9 @@ interface Hunk {
   anchor: string;
   old: string[];
   new: string[];
+  /** Per line of `old` and of `new`: true for a context line (the file's own text is kept, whitespace included). */
+  oldContext: boolean[];
+  context: boolean[];
   /** `*** End of File`: the hunk's lines end the file. */
   atEnd: boolean;
 }
@@ -43,7 +46,8 @@ export function parsePatch(patch: string): Operation[] {
       const added: string[] = [];
       while (n < end && !(lines[n] ?? "").startsWith("*** ")) {
         const body = lines[n] ?? "";
-        if (!body.startsWith("+")) throw new ToolError(`patch line ${n + 1}: every line of an added file starts with "+"`);
+        // A blank line where "+" was forgotten is taken as an empty line of the file.
+        if (!body.startsWith("+") && body !== "") throw new ToolError(`patch line ${n + 1}: every line of an added file starts with "+"`);
         added.push(body.slice(1));
         n++;
       }
@@ -60,23 +64,29 @@ export function parsePatch(patch: string): Operation[] {
       while (n < end && !/^\*\*\* (Add|Delete|Update) File: /.test((lines[n] ?? "").trim())) {
         const body = lines[n] ?? "";
         if (body.startsWith("@@")) {
-          hunk = { anchor: body.slice(2).trim(), old: [], new: [], atEnd: false };
+          hunk = { anchor: body.slice(2).trim(), old: [], new: [], oldContext: [], context: [], atEnd: false };
           hunks.push(hunk);
         } else if (body.trim() === "*** End of File") {
           if (hunk) hunk.atEnd = true;
         } else {
           if (!hunk) {
-            hunk = { anchor: "", old: [], new: [], atEnd: false };
+            hunk = { anchor: "", old: [], new: [], oldContext: [], context: [], atEnd: false };
             hunks.push(hunk);
           }
           const mark = body[0];
           const text = body.slice(1);
           if (mark === " " || body === "") {
             hunk.old.push(text);
+            hunk.oldContext.push(true);
             hunk.new.push(text);
-          } else if (mark === "-") hunk.old.push(text);
-          else if (mark === "+") hunk.new.push(text);
-          else throw new ToolError(`patch line ${n + 1}: a hunk line starts with " ", "-" or "+", got "${body}"`);
+            hunk.context.push(true);
+          } else if (mark === "-") {
+            hunk.old.push(text);
+            hunk.oldContext.push(false);
+          } else if (mark === "+") {
+            hunk.new.push(text);
+            hunk.context.push(false);
+          } else throw new ToolError(`patch line ${n + 1}: a hunk line starts with " ", "-" or "+", got "${body}"`);
         }
         n++;
       }
@@ -123,8 +133,12 @@ function applyHunks(rel: string, text: string, hunks: Hunk[]): string {
       const preview = hunk.old.slice(0, 3).join("\\n");
       throw new ToolError(`${where}: its context and removed lines are not in the file (starting "${preview}"); read_file it again and patch what is there`);
     }
-    lines.splice(found, hunk.old.length, ...hunk.new);
-    cursor = found + hunk.new.length;
+    // Context lines keep the file's own text (the match may have ignored its surrounding spaces).
+    const contextFromFile = hunk.old.flatMap((line, k) => (hunk.oldContext[k] ? [lines[found + k] ?? line] : []));
+    let nextContext = 0;
+    const replacement = hunk.new.map((line, k) => (hunk.context[k] ? (contextFromFile[nextContext++] ?? line) : line));
+    lines.splice(found, hunk.old.length, ...replacement);
+    cursor = found + replacement.length;
   });
   if (lines.length === 0) return "";
   return lines.join("\n") + (trailingNewline || text === "" ? "\n" : "");

@@ -1,6 +1,8 @@
 // The run_command tool: a command in the worktree, in its own process group (killed on timeout or cancel), its whole
-// output appended to the attempt's log and a cut of it — head and tail, the original size stated — sent to the model.
+// output appended to the attempt's log and a cut of it — head and tail, the original size stated — sent to the model;
+// secrets of the environment (the model's own key among them) replaced by *** in both.
 import { createWriteStream } from "node:fs";
+import { redactSecrets } from "../../../util/redact.js";
 import { runShellAgent } from "../../shell.js";
 import { ToolError } from "./paths.js";
 
@@ -61,7 +63,8 @@ export async function runCommand(ctx: CommandContext, args: Record<string, unkno
     log.once("close", () => resolve());
     log.once("error", () => resolve());
   });
-  log.write(`\n$ ${typeof command === "string" ? command : JSON.stringify(command)}\n`);
+  const env = { ...process.env, ...ctx.env };
+  log.write(`\n$ ${redactSecrets(typeof command === "string" ? command : JSON.stringify(command), env)}\n`);
   const outcome = await runShellAgent({
     command,
     cwd: ctx.worktree,
@@ -70,8 +73,9 @@ export async function runCommand(ctx: CommandContext, args: Record<string, unkno
     signal: ctx.signal,
     onSpawn: ctx.onSpawn,
     onOutput: (line) => {
-      cut.push(`${line}\n`);
-      log.write(`${line}\n`);
+      const shown = `${redactSecrets(line, env)}\n`;
+      cut.push(shown);
+      log.write(shown);
     },
   });
   const ending = outcome.ok ? "exit code 0" : outcome.reason === "exit" ? `exit code ${String(outcome.exitCode)}` : outcome.message;
