@@ -22,16 +22,19 @@ function finishRow(request) {
   return { toolCalls: [{ name: "finish", arguments: { summary: `labelled ${row}`, result: { label: "ok", row } } }], usage: { input_tokens: 700, output_tokens: 25 } };
 }
 
-/** Resident memory (kB) of every process running our bins (leads, workers and the agents inside them). */
-function codexCrewRssKb() {
+/**
+ * Memory (kB) of every process running our bins (leads, workers and the agents inside them), as the sum of their
+ * proportional set sizes: pages shared between them (the node binary, ~45 MB each) count once, not once a process.
+ */
+function codexCrewPssKb() {
   let total = 0;
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
       if (!cmdline.includes(path.join(repoRoot, "bin"))) continue;
-      const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${entry}/status`, "utf8"));
-      total += Number(rss?.[1] ?? 0);
+      const rollup = /^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/smaps_rollup`, "utf8"));
+      total += Number(rollup?.[1] ?? 0);
     } catch {
       // gone meanwhile
     }
@@ -96,7 +99,7 @@ async function bench(rows, latencyMs, workers) {
     writeFileSync(path.join(dir, "in.csv"), `id,text\n${Array.from({ length: rows }, (_, i) => `r${i + 1},text of row ${i + 1}`).join("\n")}\n`);
     writeFileSync(path.join(dir, "schema.json"), JSON.stringify(SCHEMA));
     let peakKb = 0;
-    const sampler = setInterval(() => (peakKb = Math.max(peakKb, codexCrewRssKb())), 250);
+    const sampler = setInterval(() => (peakKb = Math.max(peakKb, codexCrewPssKb())), 250);
     const busyBefore = machineBusySeconds();
     const started = performance.now();
     try {
@@ -113,7 +116,7 @@ async function bench(rows, latencyMs, workers) {
     const goal = GOALS[latencyMs];
     console.log(`jobs: ${rows} rows, L = ${latencyMs} ms, C = ${workers} workers: ${completed}/${rows} completed, ${server.requests.length} model calls`);
     console.log(`  wall ${fmt(seconds)} s · ${fmt(rate)} rows/s · ideal C/L ${fmt(ideal)} rows/s (${fmt(rows / ideal)} s) · efficiency ${fmt((rate / ideal) * 100)} %${goal ? ` (goal ≥ ${goal * 100} %)` : ""}`);
-    console.log(`  CPU per row ${fmt((cpu / rows) * 1000)} ms (machine busy time) · peak memory of codex-crew processes ${fmt(peakKb / 1024, 0)} MB (goal ≤ 1536 MB)`);
+    console.log(`  CPU per row ${fmt((cpu / rows) * 1000)} ms (machine busy time) · peak memory of codex-crew processes ${fmt(peakKb / 1024, 0)} MB (sum of PSS; goal ≤ 1536 MB)`);
     console.log(`  dead time per row, median/p90: agent finished -> hand-off ${dead.finishToHandoff} · hand-off -> next assignment ${dead.handoffToAssign} · assignment -> first model call ${dead.assignToCall} (medians add up to ${fmt(dead.total, 0)} ms against L = ${latencyMs} ms)`);
   } finally {
     await server.close();
