@@ -147,6 +147,34 @@ describe("agents: the openai kind in a run", () => {
     expect(repo.show("codex/task/k1", "a.txt")).toBe("from attempt 1\n");
     expect(repo.taskCommits().get("k1")).toHaveLength(1);
   });
+  it("a run interrupted mid-attempt: the next run continues the attempt from its kept work; its spending is charged", async () => {
+    let release: (() => void) | undefined;
+    server = await startFakeOpenAI({
+      handler: (request) => {
+        const key = keyOf(request);
+        if (key === "i1:1:0") return write("i.txt", "before the interruption\n");
+        if (key === "i1:1:1") return new Promise<FakeReply>((resolve) => (release = () => resolve({ destroy: true })));
+        if (key === "i1:2:2") return finish("i.txt kept");
+        return { status: 400, error: `unexpected call ${key}` };
+      },
+    });
+    const repo = await RunRepo.create([{ id: "i1" }], openaiConfig(server.baseURL, { agents: { fake: { type: "openai", base_url: server.baseURL, api: "chat", model: "m" } } }));
+    const first = repo.start([], undefined, KEY);
+    await first.until("the second call of attempt 1", () => server?.requests.some((r) => keyOf(r) === "i1:1:1"));
+    expect(signal(first.pid, "SIGINT")).toBe(true);
+    expect(await first.waitForExit(60_000), first.describe()).toEqual({ code: 130, signal: null });
+    release?.();
+    // Attempt 1 handed nothing off: what its record says it spent (one answer, one call in flight) is charged.
+    expect(repo.task("i1")).toMatchObject({ status: "not_started", attempt: 1, usage: { calls: 2 } });
+    expect(repo.show("codex/work/i1/a1", "i.txt")).toBe("before the interruption\n");
+
+    const second = repo.start([], undefined, KEY);
+    expect(await second.waitForExit(60_000), second.describe()).toEqual({ code: 0, signal: null });
+    expect(server.requests.map(keyOf)).toEqual(["i1:1:0", "i1:1:1", "i1:2:2"]);
+    expect(repo.task("i1")).toMatchObject({ status: "completed", attempt: 2, usage: { calls: 3 }, final_message: "i.txt kept" });
+    expect(repo.show("codex/task/i1", "i.txt")).toBe("before the interruption\n");
+  });
+
   it("run --max-credits: once the run spent its cap no attempt starts, the running ones finish, and the run exits 6", async () => {
     server = await startFakeOpenAI({
       // Every subtask: one write, then finish — 5 credits (4100 tokens).

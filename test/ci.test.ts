@@ -21,7 +21,7 @@ const PLAN = {
   ],
 };
 
-function planned(config: Record<string, unknown> = { task_budget: 20 }): string {
+function planned(config: Record<string, unknown> = { agent: "openai", task_budget: 20 }): string {
   const repo = tempRepo();
   expect(runLead(repo, ["init"]).status).toBe(0);
   writeFileSync(path.join(repo, ".codex", "features.json"), `${JSON.stringify(PLAN, null, 2)}\n`);
@@ -58,8 +58,8 @@ describe("codex-lead run --dry-run", () => {
       [
         "Dry run: nothing is started or changed.",
         "Wave 1 (side by side):",
-        "  model  agent shell  effort 2  budget 30",
-        "  docs   agent shell  effort 1  budget 20",
+        "  model  agent openai  effort 2  budget 30",
+        "  docs   agent openai  effort 1  budget 20",
         "Wave 2:",
         "  login  agent codex  effort 4  budget 50  after model",
         "Critical path (by effort): model → login",
@@ -96,10 +96,17 @@ describe("the budget gate", () => {
   });
 
   it("exits 6 when a subtask has no budget, so the plan has no upper bound", () => {
-    const result = runLead(planned({}), ["run", "--dry-run", "--max-credits", "1000"]);
+    const result = runLead(planned({ agent: "openai" }), ["run", "--dry-run", "--max-credits", "1000"]);
     expect(result.status).toBe(6);
     expect(result.stderr).toContain("the planned credits have no upper bound: 1 subtask has no budget");
     expect(result.stderr).toContain("docs: no budget");
+  });
+
+  it("counts shell subtasks as spending nothing: they need no budget", () => {
+    const result = runLead(planned({ task_budget: 20 }), ["run", "--dry-run", "--max-credits", "50"]);
+    expect(result.stdout).toContain("  model  agent shell  effort 2  spends no credits\n");
+    expect(result.stdout).toContain("Planned credits: 50\n");
+    expect(result.status, result.stderr).toBe(0);
   });
 
   it("refuses a --max-credits that is not a number", () => {

@@ -125,6 +125,20 @@ describe("runCliAgent verdicts and stopping, with fixture CLIs", () => {
     expect(result).toMatchObject({ ok: true, finalMessage: "ok", result: { n: 3 }, usage: { input_tokens: 1006, cached_input_tokens: 1000, output_tokens: 7, calls: 2, cost_usd: 0.25, credits: 2 } });
   });
 
+  it("keeps the profile's secrets out of the attempt log, the final message and the reason", async () => {
+    const secret = "sk-fake-secret-0123456789";
+    const input = cliAgentInput(
+      { type: "cli", command: ["sh", "-c", 'echo "stdout $MY_API_KEY"; echo "stderr $MY_API_KEY" >&2; exit 3'], env: { MY_API_KEY: secret } },
+      where,
+    );
+    const result = failure(await runCliAgent(input));
+    const log = readFileSync(input.logFile, "utf8");
+    expect(log).toContain("stdout ***\n! stderr ***\n");
+    expect(`${log}${result.reason}${result.finalMessage ?? ""}`).not.toContain(secret);
+    expect(result.reason).toContain("stderr: stderr ***");
+    expect(result.finalMessage).toBe("stdout ***");
+  });
+
   it("reads a result event far longer than 64 KiB whole", async () => {
     const script = "process.stdout.write(JSON.stringify({ type: 'result', is_error: false, result: 'x'.repeat(300000) + 'END', num_turns: 1 }) + '\\n')";
     const result = await runCliAgent(cliAgentInput({ type: "cli", command: [node, "-e", script], output: "claude" }, where));

@@ -263,11 +263,29 @@ describe("retry, block, unblock, cancel", () => {
 
   it("refuses a transition that does not apply, naming the next command", () => {
     const dir = planned();
+    setTask(dir, "auth-model", { status: "failed", error: "boom", attempt: 3 });
     const result = lead(dir, ["unblock", "auth-model"]);
     expect(result.code, result.stderr).toBe(2);
-    expect(result.stderr).toContain('codex-lead: cannot unblock task "auth-model": it is not_started');
-    expect(result.stderr).toContain("hint: ");
-    expect(result.stderr).not.toContain(STACK);
+    expect(result.stderr).toBe('codex-lead: cannot unblock task "auth-model": it is failed\nhint: Run `codex-lead retry auth-model` to run it again.\n');
+  });
+
+  it("succeeds and says so when the task is already in the state asked for, exit 0, nothing written", () => {
+    const dir = planned();
+    const progress = codexFile(dir, "progress.json");
+    expect(lead(dir, ["block", "auth-model", "--reason", "needs a design"]).code).toBe(0);
+    const before = readFileSync(progress, "utf8");
+    const runs = [
+      [["block", "auth-model"], "auth-model is already blocked (needs a design)\n"],
+      [["cancel", "auth-model"], "auth-model is already blocked (needs a design)\n"],
+      [["unblock", "auth-login"], "auth-login is not blocked: it is not_started\n"],
+      [["retry", "auth-login"], "auth-login is already not_started: it runs once its deps are completed\n"],
+    ] as const;
+    for (const [args, said] of runs) {
+      const result = lead(dir, [...args]);
+      expect([result.code, result.stdout, result.stderr], args.join(" ")).toEqual([0, said, ""]);
+    }
+    expect(readFileSync(progress, "utf8")).toBe(before);
+    expect(events(dir).map((event) => [event.type, event.task, event.to])).toEqual([["task.status", "auth-model", "blocked"]]);
   });
 });
 

@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { git, leadBin, tempRepo } from "./helpers/temp.js";
+import { liveWorkerProcess, ourWorktree } from "./helpers/worktrees.js";
 
 function lead(cwd: string, args: string[]): { code: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [leadBin, ...args], { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", CODEX_DEBUG: undefined }, timeout: 60_000 });
@@ -16,7 +17,7 @@ function branches(dir: string): string[] {
 }
 
 describe("gc", () => {
-  it("removes only merged codex branches and worktrees; lists the rest with what they would lose", () => {
+  it("removes only merged codex branches and worktrees; lists the rest with what they would lose", async () => {
     const dir = tempRepo();
     writeFileSync(
       path.join(dir, ".codex", "features.json"),
@@ -39,14 +40,15 @@ describe("gc", () => {
     git(dir, ["commit", "-q", "-m", "mine"]);
     git(dir, ["switch", "-q", "main"]);
     // Live: a worker of this process (alive), merged branch, in its worktree.
-    git(dir, ["worktree", "add", "-q", "-b", "codex/work/live/a1", path.join(dir, ".codex", "worktrees", "wlive"), "codex/integration"]);
+    await ourWorktree(dir, path.join(dir, ".codex", "worktrees", "wlive"), "codex/work/live/a1", "codex/integration");
     // Dead and dirty: merged branch, one uncommitted file.
-    git(dir, ["worktree", "add", "-q", "-b", "codex/work/dirty/a1", path.join(dir, ".codex", "worktrees", "wdirty"), "codex/integration"]);
+    await ourWorktree(dir, path.join(dir, ".codex", "worktrees", "wdirty"), "codex/work/dirty/a1", "codex/integration");
     writeFileSync(path.join(dir, ".codex", "worktrees", "wdirty", "notes.txt"), "unsaved\n");
     const progressFile = path.join(dir, ".codex", "progress.json");
     const progress = JSON.parse(readFileSync(progressFile, "utf8"));
     const now = new Date().toISOString();
-    progress.workers.wlive = { status: "busy", task: "live", attempt: 1, pid: process.pid, host: os.hostname(), started_at: now, updated_at: now };
+    const worker = liveWorkerProcess();
+    progress.workers.wlive = { status: "busy", task: "live", attempt: 1, pid: worker.pid, pid_start: worker.pid_start, host: os.hostname(), started_at: now, updated_at: now };
     writeFileSync(progressFile, `${JSON.stringify(progress, null, 2)}\n`);
 
     const before = branches(dir);
@@ -72,8 +74,8 @@ describe("gc", () => {
       uncommitted: 0,
       unmergedCommits: 1,
     });
-    expect(byName(path.join(".codex", "worktrees", "wlive"))).toEqual({ kind: "worktree", name: path.join(".codex", "worktrees", "wlive"), action: "kept", why: `live worker wlive (pid ${process.pid} on ${os.hostname()})`, uncommitted: 0, unmergedCommits: 0 });
-    expect(byName("codex/work/live/a1")).toMatchObject({ action: "kept", why: `in use by live worker wlive (pid ${process.pid})` });
+    expect(byName(path.join(".codex", "worktrees", "wlive"))).toEqual({ kind: "worktree", name: path.join(".codex", "worktrees", "wlive"), action: "kept", why: `live worker wlive (pid ${worker.pid} on ${os.hostname()})`, uncommitted: 0, unmergedCommits: 0 });
+    expect(byName("codex/work/live/a1")).toMatchObject({ action: "kept", why: `in use by live worker wlive (pid ${worker.pid})` });
     expect(byName(path.join(".codex", "worktrees", "wdirty"))).toEqual({
       kind: "worktree",
       name: path.join(".codex", "worktrees", "wdirty"),
@@ -89,7 +91,7 @@ describe("gc", () => {
 
     // A live worker's branch cannot be abandoned; a foreign branch is refused as not ours.
     const live = lead(dir, ["gc", "--abandon", "codex/work/live/a1"]);
-    expect([live.code, live.stderr.split("\n")[0]]).toEqual([2, `codex-lead: --abandon codex/work/live/a1: in use by live worker wlive (pid ${process.pid}); nothing was removed`]);
+    expect([live.code, live.stderr.split("\n")[0]]).toEqual([2, `codex-lead: --abandon codex/work/live/a1: in use by live worker wlive (pid ${worker.pid}); nothing was removed`]);
     const foreign = lead(dir, ["gc", "--abandon", "feature/mine"]);
     expect([foreign.code, foreign.stderr.split("\n")[0]]).toEqual([2, "codex-lead: --abandon feature/mine: not a codex/work/ branch or a worktree under .codex/worktrees"]);
     expect(branches(dir)).toEqual(["codex/integration", "codex/work/dirty/a1", "codex/work/live/a1", "codex/work/zz/a1", "feature/mine", "main"]);

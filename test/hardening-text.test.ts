@@ -1,11 +1,14 @@
 // Text from plans, agents and subtask output: no escape sequence reaches a terminal, no secret of the environment is
 // written down, nothing reaches features.json but short status words, and a name cannot forge commit trailers.
-import { readFileSync, readdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { redactSecrets } from "../src/util/redact.js";
 import { visible } from "../src/util/terminal-text.js";
+import { workerShimScript } from "../src/worker/agent-env.js";
 import { node, RunRepo } from "./helpers/run-harness.js";
+import { tempDir } from "./helpers/temp.js";
 
 const ESC = "\u001b";
 /** The clipboard-writing OSC 52, a screen clear and a colour: what a hostile name or agent output would carry. */
@@ -27,6 +30,21 @@ describe("visible and redactSecrets", () => {
     expect(redactSecrets("key s3cr3t-value-1 token tok-abcdefgh pw hunter22! short abc home /home/someone", env)).toBe(
       "key *** token *** pw *** short abc home /home/someone",
     );
+  });
+});
+
+describe("the agent shim", () => {
+  it("runs an installation whose path holds $(...), backquotes and quotes without evaluating any of it", () => {
+    const dir = tempDir("codex-shim-");
+    const install = path.join(dir, "it's $(touch pwned) `touch pwned2` \"q\"");
+    mkdirSync(install, { recursive: true });
+    const bin = path.join(install, "codex-worker.js");
+    writeFileSync(bin, "process.stdout.write('args: ' + process.argv.slice(2).join('|'))");
+    const shim = path.join(dir, "codex-worker");
+    writeFileSync(shim, workerShimScript(node, bin), { mode: 0o755 });
+    const out = execFileSync(shim, ["report", "--detail", "$(touch pwned3)"], { cwd: dir, encoding: "utf8" });
+    expect(out).toBe("args: report|--detail|$(touch pwned3)");
+    for (const name of ["pwned", "pwned2", "pwned3"]) expect(existsSync(path.join(dir, name))).toBe(false);
   });
 });
 

@@ -83,7 +83,6 @@ describe("markCompleted", () => {
       now,
     );
     expect([...marks.newlyCompleted]).toEqual(["model"]);
-    expect(marks.startedAt.get("model")).toBe("2026-11-21T09:58:00.000Z");
     expect(draft.tasks.model).toMatchObject({ status: "completed", commit: "c0ffee", tag: "codex/task/model", percent: 100, assignee: null, completed_at: now.toISOString() });
     expect(draft.tasks.model?.handoff).toBeUndefined();
     expect(draft.tasks.model?.detail).toBeUndefined();

@@ -27,7 +27,7 @@ describe("computeMetrics on the recorded log", () => {
   const m = computeMetrics(events, plan, { defaultAgent: "shell" });
 
   it("counts tasks by their last status and completions per hour of the window", () => {
-    expect(m.window).toEqual({ from: "2026-01-01T10:00:00.000Z", to: "2026-01-01T10:06:00.000Z", hours: 0.1, events: 28 });
+    expect(m.window).toEqual({ from: "2026-01-01T10:00:00.000Z", to: "2026-01-01T10:06:00.000Z", hours: 0.1, events: 29 });
     expect(m.tasks).toEqual({ completed: 3, failed: 1, blocked: 1, seen: 5 });
     expect(m.throughput_per_hour).toBe(30);
   });
@@ -36,8 +36,8 @@ describe("computeMetrics on the recorded log", () => {
     expect(m.attempts).toEqual({ tasks: 5, total: 7, mean: 1.4, max: 2, retries: { failed: 1, stalled: 1 } });
   });
 
-  it("sums credits per task from the hand-offs, and the planner's apart", () => {
-    expect(m.credits).toEqual({ tasks: 5, mean: 24, max: 40, total: 127, planner: 7 });
+  it("sums credits per task from the hand-offs, and the planner's (written or refused plans) apart", () => {
+    expect(m.credits).toEqual({ tasks: 5, mean: 24, max: 40, total: 130, planner: 10 });
   });
 
   it("gives latency per agent profile and per feature from the completing attempts", () => {
@@ -93,7 +93,7 @@ describe("codex-lead metrics", () => {
     expect(result.status).toBe(0);
     const json = JSON.parse(result.stdout) as { tasks: unknown; credits: { total: number }; skipped_lines: number };
     expect(json.tasks).toEqual({ completed: 3, failed: 1, blocked: 1, seen: 5 });
-    expect(json.credits.total).toBe(127);
+    expect(json.credits.total).toBe(130);
     expect(json.skipped_lines).toBe(1);
   });
 
@@ -110,7 +110,7 @@ describe("codex-lead metrics", () => {
     const result = runLead(repo, ["report"]);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain(
-      "### Metrics\n\n- Throughput: 30 subtasks per hour\n- Attempts per subtask: mean 1.4, max 2; retries: 1 failed, 1 stalled\n- Credits: 127 in all, mean 24 per subtask\n",
+      "### Metrics\n\n- Throughput: 30 subtasks per hour\n- Attempts per subtask: mean 1.4, max 2; retries: 1 failed, 1 stalled\n- Credits: 130 in all, mean 24 per subtask\n",
     );
     expect(result.stdout).toContain("- Review pass rate: 75%\n");
   });

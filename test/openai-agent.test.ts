@@ -280,4 +280,11 @@ describe("openai agent", () => {
     expect(server.requests[2]?.body).toMatchObject({ temperature: 0.2, reasoning_effort: "low" });
     expect(server.requests[2]?.body.include).toBeUndefined();
   });
+  it("asks once for finish after an answer without tool calls, then takes a second one as the final message", async () => {
+    const setup = agentWorktree();
+    server = await startFakeOpenAI({ replies: [{ text: "I will look at the code." }, { text: "Nothing needed changing." }] });
+    const result = await runOpenAIAgent(agentInput(setup, server.baseURL));
+    expect(result).toMatchObject({ ok: true, finalMessage: "Nothing needed changing.", usage: { calls: 2 } });
+    expect(userTexts(server.requests[1]).at(-1)).toMatch(/^If the work is done and checked, call finish/);
+  });
 });

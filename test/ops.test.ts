@@ -184,12 +184,51 @@ describe("task commands", () => {
     expect(await blockTask(store, "ui-form", "needs a design")).toEqual({ id: "ui-form", from: "not_started", to: "blocked", reason: "needs a design" });
     expect((await store.progress.read()).tasks["ui-form"]).toMatchObject({ status: "blocked", reason: "needs a design" });
     expect((await blockTask(store, "ui-style")).reason).toBe("blocked by a person");
-    const again = await refusal(blockTask(store, "ui-form"));
-    expect([again.code, again.message]).toEqual(["E_BAD_TRANSITION", 'cannot block task "ui-form": it is blocked (needs a design)']);
     expect(await unblockTask(store, "ui-form")).toEqual({ id: "ui-form", from: "blocked", to: "not_started", reason: "unblocked by a person" });
     expect((await store.progress.read()).tasks["ui-form"]?.reason).toBeUndefined();
-    const notBlocked = await refusal(unblockTask(store, "ui-form"));
-    expect([notBlocked.code, notBlocked.hint]).toEqual(["E_BAD_TRANSITION", "It is waiting to run; it starts once its deps are completed."]);
+  });
+
+  it("a task already in the state asked for: said so, nothing written, no event", async () => {
+    const store = await storeWith({
+      tasks: {
+        "auth-model": { status: "blocked", reason: "needs a design" },
+        "auth-login": { status: "blocked", reason: "cancelled by a person", attempt: 1 },
+        "ui-form": { status: "not_started" },
+      },
+    });
+    const before = readFileSync(store.paths.progress, "utf8");
+    expect(await blockTask(store, "auth-model", "another reason")).toEqual({
+      id: "auth-model", from: "blocked", to: "blocked", reason: "needs a design", already: "auth-model is already blocked (needs a design)",
+    });
+    expect(await cancelTask(store, "auth-login")).toEqual({
+      id: "auth-login", from: "blocked", to: "blocked", reason: "cancelled by a person", already: "auth-login is already blocked (cancelled by a person)",
+    });
+    expect((await cancelTask(store, "auth-model")).already).toBe("auth-model is already blocked (needs a design)");
+    expect((await unblockTask(store, "ui-form")).already).toBe("ui-form is not blocked: it is not_started");
+    expect((await retryTask(store, "ui-form")).already).toBe("ui-form is already not_started: it runs once its deps are completed");
+    // A planned task progress.json has no entry for yet: looked at, not written.
+    expect((await unblockTask(store, "ui-style")).already).toBe("ui-style is not blocked: it is not_started");
+    expect(readFileSync(store.paths.progress, "utf8")).toBe(before);
+    expect(existsSync(store.paths.events)).toBe(false);
+    expect(existsSync(path.join(store.paths.inboxDir, "auth-login.json"))).toBe(false);
+  });
+
+  it("a transition that does not apply is still refused with exit 2, naming the command that does", async () => {
+    const store = await storeWith({ tasks: { "auth-model": { status: "failed", error: "boom" }, "auth-login": { status: "completed" } } });
+    const cases = [
+      [() => unblockTask(store, "auth-model"), 'cannot unblock task "auth-model": it is failed', "Run `codex-lead retry auth-model` to run it again."],
+      [
+        () => cancelTask(store, "auth-model"),
+        'cannot cancel task "auth-model": it is failed',
+        "It is not running, and runs again only after `codex-lead retry auth-model`; to keep it from that, run `codex-lead block auth-model`.",
+      ],
+      [() => blockTask(store, "auth-login"), 'cannot block task "auth-login": it is completed', "It is done; to redo it, run `codex-lead rollback auth-login`."],
+    ] as const;
+    for (const [command, message, hint] of cases) {
+      const error = await refusal(command());
+      expect([error.code, error.exitCode, error.message, error.hint]).toEqual(["E_BAD_TRANSITION", 2, message, hint]);
+    }
+    expect(existsSync(store.paths.events)).toBe(false);
   });
 
   it("block of a running task stops it like the same edit by hand: blocked, attempt ended, cancel message sent", async () => {

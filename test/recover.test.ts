@@ -1,5 +1,4 @@
 // Startup/finish recovery of worktrees left by dead workers: leftovers committed on their branch, never lost.
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
@@ -7,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { cleanOrphanWorktrees } from "../src/lead/recover.js";
 import { CodexStore } from "../src/store/codex-store.js";
 import { git, tempRepo } from "./helpers/temp.js";
+import { liveWorkerProcess, ourWorktree } from "./helpers/worktrees.js";
 
 describe("cleanOrphanWorktrees", () => {
   it("commits a dead worker's leftovers on its branch despite the git locks it left, removes the tree, keeps a live worker's", async () => {
@@ -14,8 +14,8 @@ describe("cleanOrphanWorktrees", () => {
     const store = new CodexStore(repo);
     const dead = path.join(store.paths.worktrees, "w-dead");
     const live = path.join(store.paths.worktrees, "w-live");
-    git(repo, ["worktree", "add", "-q", "-b", "codex/work/t1/a1", dead, "HEAD"]);
-    git(repo, ["worktree", "add", "-q", "-b", "codex/work/t2/a1", live, "HEAD"]);
+    await ourWorktree(repo, dead, "codex/work/t1/a1");
+    await ourWorktree(repo, live, "codex/work/t2/a1");
     writeFileSync(path.join(dead, "half-done.txt"), "work in progress\n");
     // What a git SIGKILLed (with its worker) in the middle of `add`, `switch` or `commit` leaves behind.
     const gitDir = readFileSync(path.join(dead, ".git"), "utf8").replace(/^gitdir:\s*/, "").trim();
@@ -25,13 +25,13 @@ describe("cleanOrphanWorktrees", () => {
     // A live worker's own locks are none of our business.
     const liveGitDir = readFileSync(path.join(live, ".git"), "utf8").replace(/^gitdir:\s*/, "").trim();
     writeFileSync(path.join(liveGitDir, "index.lock"), "");
-    const sleeper = spawn("sleep", ["60"], { stdio: "ignore" });
+    const worker = liveWorkerProcess();
     try {
       const now = new Date().toISOString();
       await store.progress.update((progress) => {
         progress.workers = {
           "w-dead": { status: "exited", pid: 999_999, host: hostname(), started_at: now, updated_at: now },
-          "w-live": { status: "busy", pid: sleeper.pid ?? 1, host: hostname(), started_at: now, updated_at: now },
+          "w-live": { status: "busy", pid: worker.pid, pid_start: worker.pid_start, host: hostname(), started_at: now, updated_at: now },
         };
       });
       const lines: string[] = [];
@@ -44,7 +44,7 @@ describe("cleanOrphanWorktrees", () => {
       expect(existsSync(path.join(repo, ".git", "refs", "heads", "codex", "work", "t1", "a1.lock"))).toBe(false);
       expect(existsSync(path.join(liveGitDir, "index.lock"))).toBe(true);
     } finally {
-      sleeper.kill("SIGKILL");
+      worker.process.kill("SIGKILL");
     }
   });
 });
@@ -56,9 +56,9 @@ describe("cleanOrphanWorktrees after a worker died inside `git worktree add`", (
     const store = new CodexStore(repo);
     const aborted = path.join(store.paths.worktrees, "w-aborted");
     const personal = path.join(store.paths.worktrees, "w-personal");
-    git(repo, ["worktree", "add", "-q", "-b", "codex/work/t3/a1", aborted, "HEAD"]);
+    await ourWorktree(repo, aborted, "codex/work/t3/a1");
     git(repo, ["worktree", "lock", "--reason", "initializing", aborted]);
-    git(repo, ["worktree", "add", "-q", "-b", "codex/work/t4/a1", personal, "HEAD"]);
+    await ourWorktree(repo, personal, "codex/work/t4/a1");
     git(repo, ["worktree", "lock", "--reason", "keep: I am looking at this", personal]);
     const lines: string[] = [];
     expect(await cleanOrphanWorktrees(store, (line) => lines.push(line))).toEqual(["w-aborted"]);

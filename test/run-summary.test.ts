@@ -29,7 +29,7 @@ const progress = {
 describe("runSnapshot", () => {
   it("counts every plan task (missing ones as not_started), lists the running, and estimates only once something finished", () => {
     const now = Date.parse("2026-11-21T10:00:05.000Z");
-    const first = runSnapshot(plan, progress, { elapsedMs: 5000, durations: [], workers: 2, paused: undefined }, now);
+    const first = runSnapshot(plan, progress, { elapsedMs: 5000, workers: 2, paused: undefined }, now);
     expect(first).toEqual({
       counts: { not_started: 2, in_progress: 1, blocked: 0, completed: 1, failed: 1 },
       total: 5,
@@ -40,7 +40,7 @@ describe("runSnapshot", () => {
     });
     // a took 10 s: b (running 5 s) needs 5 s more, then c 10 s; e waits on the failed d and is left out.
     const measured = { ...progress, tasks: { ...progress.tasks, a: { status: "completed" as const, started_at: "2026-11-21T09:59:50.000Z", completed_at: "2026-11-21T10:00:00.000Z" } } };
-    expect(runSnapshot(plan, measured, { elapsedMs: 5000, durations: [], workers: 2, paused: "x" }, now)).toMatchObject({ etaMs: 15_000, paused: "x" });
+    expect(runSnapshot(plan, measured, { elapsedMs: 5000, workers: 2, paused: "x" }, now)).toMatchObject({ etaMs: 15_000, paused: "x" });
   });
 });
 

@@ -2,6 +2,7 @@
 import { readdirSync, readlinkSync } from "node:fs";
 import { errnoCode } from "../errors.js";
 import { assertPid, hasProc, isProcessAlive, procStat } from "../util/process-alive.js";
+import { unsafeSignalTarget } from "../util/process-identity.js";
 
 const POLL_MS = 20;
 /** After SIGKILL a process normally vanishes at once; a process stuck in the kernel may take longer. */
@@ -70,10 +71,12 @@ export interface KillOptions {
 /**
  * Kills the process group led by `pid` (started with `detached: true`), grandchildren included:
  * SIGTERM (or `signal`), then SIGKILL to whatever is left after `graceMs`. Resolves once the group is gone
- * (or, for a process stuck in the kernel, a few seconds after SIGKILL). EPERM is thrown.
+ * (or, for a process stuck in the kernel, a few seconds after SIGKILL). EPERM is thrown. Pid 1, this process
+ * and its own group are never signalled (kill(-1) would hit every process we may signal): nothing is done.
  */
 export async function killProcessGroup(pid: number, options: KillOptions = {}): Promise<void> {
   assertPid(pid);
+  if (unsafeSignalTarget(pid) !== undefined) return;
   const graceMs = options.graceMs ?? 2000;
   if (!anyAlive(pid)) return;
   signalGroup(pid, options.signal ?? "SIGTERM");
@@ -85,12 +88,11 @@ export async function killProcessGroup(pid: number, options: KillOptions = {}): 
 /**
  * Kills (SIGKILL, whole process group) every process whose working directory is `dir` or inside it:
  * the agents of a worker that died, whatever pid was or was not recorded for them. Linux only (/proc);
- * elsewhere it does nothing. Our own process group is never touched. Resolves once those groups are gone
+ * elsewhere it does nothing. Our own process, our own group and init are never touched. Resolves once those groups are gone
  * (or a few seconds after SIGKILL, for a process stuck in the kernel), with the groups killed.
  */
 export async function killProcessesUnder(dir: string): Promise<number[]> {
   if (!hasProc) return [];
-  const own = procStat(process.pid)?.pgrp;
   const groups = new Set<number>();
   let entries: string[];
   try {
@@ -108,7 +110,7 @@ export async function killProcessesUnder(dir: string): Promise<number[]> {
     }
     if (cwd !== dir && !cwd.startsWith(`${dir}/`)) continue;
     const stat = procStat(Number(entry));
-    if (!stat || stat.state === "Z" || stat.pgrp <= 1 || stat.pgrp === own) continue;
+    if (!stat || stat.state === "Z" || unsafeSignalTarget(stat.pgrp) !== undefined || unsafeSignalTarget(Number(entry)) !== undefined) continue;
     groups.add(stat.pgrp);
   }
   for (const group of groups) {

@@ -35,6 +35,12 @@ export function unknownProfileMessage(name: string, config: Pick<Config, "agents
   );
 }
 
+/** A shell profile runs a command and spends no credits: a budget means nothing to it. */
+export function spendsNothing(name: string, config: Pick<Config, "agents">): boolean {
+  const resolved = resolveProfile(name, config);
+  return resolved.ok && resolved.profile.type === "shell";
+}
+
 /** The profile a subtask runs with: its own `agent`, else the config's default. */
 export function profileNameOf(task: { agent?: string | undefined }, config: Pick<Config, "agent">): string {
   return task.agent ?? config.agent;
@@ -53,6 +59,10 @@ export function profileProblems(plan: Plan | undefined, config: Config, labels: 
   };
   check(`${labels.config}: agent`, config.agent);
   check(`${labels.config}: review.agent`, config.reviewAgent);
+  const reviewer = config.reviewAgent === undefined ? undefined : resolveProfile(config.reviewAgent, config);
+  if (reviewer?.ok && reviewer.profile.type !== "openai") {
+    problems.push(`${labels.config}: review.agent: ${JSON.stringify(reviewer.name)} is of type "${reviewer.profile.type}"; the reviewer needs an "openai" profile (structured output)`);
+  }
   plan?.file.features.forEach((feature, f) => {
     check(`${labels.features}: features[${f}].agent (id ${JSON.stringify(feature.id)})`, feature.agent);
     feature.subtasks.forEach((subtask, s) => {

@@ -4,12 +4,12 @@ import { existsSync, realpathSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { isProcessAlive } from "../agents/shell.js";
 import { CodexError, ExitCode } from "../errors.js";
-import { isAncestor, listBranches, revParse, statusCount, worktreeList, worktreeRemove, type WorktreeInfo } from "../git/index.js";
+import { gitCommonDir, isAncestor, listBranches, whyNotOurs, revParse, statusCount, worktreeList, worktreeRemove, type WorktreeInfo } from "../git/index.js";
 import { runGit } from "../git/run-git.js";
 import type { ProgressFile } from "../schema/progress.js";
 import { integrationHead, type CheckpointRepo } from "./_repo.js";
+import { isClaimLive, workerClaim } from "../util/process-identity.js";
 
 export const WORK_BRANCH_PREFIX = "codex/work/";
 
@@ -45,6 +45,15 @@ interface Live {
   branches: Map<string, string>;
 }
 
+/**
+ * A listed worktree's path as reached through .codex/worktrees (git may record it by its real path): then a link
+ * on the way, or a folder elsewhere, is seen for what it is.
+ */
+function underWorktrees(worktreesDir: string, listedPath: string): string {
+  const relative = path.relative(canonical(worktreesDir), canonical(listedPath));
+  return relative === "" || relative.startsWith("..") || path.isAbsolute(relative) ? listedPath : path.join(worktreesDir, relative);
+}
+
 function canonical(p: string): string {
   try {
     return realpathSync(p);
@@ -59,7 +68,7 @@ function liveWork(progress: ProgressFile): Live {
   const live: Live = { workers: new Set(), branches: new Map() };
   for (const [id, worker] of Object.entries(progress.workers ?? {})) {
     if (worker.status === "exited") continue;
-    if (worker.host === host && !isProcessAlive(worker.pid)) continue;
+    if (worker.host === host && !isClaimLive(workerClaim(worker))) continue;
     live.workers.add(id);
     if (worker.task && worker.attempt) live.branches.set(`${WORK_BRANCH_PREFIX}${worker.task}/a${worker.attempt}`, `in use by live worker ${id} (pid ${worker.pid})`);
   }
@@ -125,9 +134,13 @@ export async function gc(repo: CheckpointRepo, options: GcOptions = {}): Promise
   const progress = await repo.store.progress.read();
   const live = liveWork(progress);
   const landed = await landedAttempts(root, head);
-  const worktreesDir = canonical(repo.store.paths.worktrees);
   const all = await worktreeList(root);
-  const ours = all.filter((w) => canonical(w.path).startsWith(`${worktreesDir}${path.sep}`));
+  const ownership = { codexDir: repo.store.paths.dir, worktreesDir: repo.store.paths.worktrees, commonDir: await gitCommonDir(root), listed: all };
+  // Only what we made (worktree-owner.ts): a person's worktree, or one reached through a link, is never judged.
+  const notOurs = (w: WorktreeInfo) => whyNotOurs(ownership, underWorktrees(repo.store.paths.worktrees, w.path));
+  // One whose folder is gone leaves only git's record of it, which `git worktree prune` drops: nothing to lose.
+  const gone = (w: WorktreeInfo) => !existsSync(w.path) && !path.relative(repo.store.paths.worktrees, w.path).startsWith("..");
+  const ours = all.filter((w) => notOurs(w) === undefined || gone(w));
   const foreign = all.filter((w) => !ours.includes(w));
   const branches = [...(await listBranches(root, `${WORK_BRANCH_PREFIX}*`))].filter(([name]) => name !== repo.integrationBranch);
   const relative = (p: string) => path.relative(root, p) || p;
@@ -251,7 +264,8 @@ export async function gc(repo: CheckpointRepo, options: GcOptions = {}): Promise
     for (const entry of await readdir(repo.store.paths.worktrees)) {
       const full = path.join(repo.store.paths.worktrees, entry);
       if (!known.has(canonical(full))) {
-        items.push({ kind: "worktree", name: relative(full), action: "kept", why: "not a registered git worktree; look at it and remove it by hand", uncommitted: 0, unmergedCommits: 0 });
+        const why = `${whyNotOurs(ownership, full) ?? "not a registered git worktree"}; look at it and remove it by hand`;
+        items.push({ kind: "worktree", name: relative(full), action: "kept", why, uncommitted: 0, unmergedCommits: 0 });
       }
     }
   }

@@ -16,7 +16,7 @@ export interface CheckpointRow {
   /** When the lead marked it completed (progress.json), else the checkpoint commit's committer date. */
   when: string;
   files: string[];
-  /** "passed" when progress.json records a passed review gate for it; null when not known. */
+  /** The reviewer's verdict: the commit's `Review:` trailer, else what its result records; null when not known. */
   review: string | null;
   usage: NonNullable<TaskState["usage"]> | null;
   /** Position on the integration branch (1 = oldest checkpoint); null when the tag is not on the branch. */
@@ -30,6 +30,8 @@ interface CommitFacts {
   attempt: string;
   worker: string;
   date: string;
+  /** The commit's `Review:` trailer (the reviewer's verdict), "" when it has none. */
+  review: string;
   files: string[];
 }
 
@@ -38,13 +40,13 @@ async function commitFacts(root: string, shas: string[]): Promise<Map<string, Co
   const facts = new Map<string, CommitFacts>();
   if (shas.length === 0) return facts;
   const trailer = (key: string) => `%(trailers:key=${key},valueonly,unfold,separator=%x2c)`;
-  const format = `--format=%x1e%H%x1f${trailer("Task")}%x1f${trailer("Attempt")}%x1f${trailer("Worker")}%x1f%cI%x1f`;
+  const format = `--format=%x1e%H%x1f${trailer("Task")}%x1f${trailer("Attempt")}%x1f${trailer("Worker")}%x1f${trailer("Review")}%x1f%cI%x1f`;
   const args = ["log", "--no-walk=unsorted", "--stdin", "-z", "--name-only", "--no-renames", format];
   const out = (await runGit(root, args, { input: `${[...new Set(shas)].join("\n")}\n` })).stdout;
   for (const record of out.split("\x1e")) {
-    const [sha = "", task = "", attempt = "", worker = "", date = "", rest = ""] = record.split("\x1f");
+    const [sha = "", task = "", attempt = "", worker = "", review = "", date = "", rest = ""] = record.split("\x1f");
     if (sha === "") continue;
-    facts.set(sha.trim(), { task: task.trim(), attempt: attempt.trim(), worker: worker.trim(), date: date.trim(), files: splitNul(rest).map((file) => file.replace(/^\n+/, "")).filter((file) => file !== "") });
+    facts.set(sha.trim(), { task: task.trim(), attempt: attempt.trim(), worker: worker.trim(), review: review.trim(), date: date.trim(), files: splitNul(rest).map((file) => file.replace(/^\n+/, "")).filter((file) => file !== "") });
   }
   return facts;
 }
@@ -91,7 +93,7 @@ export async function listCheckpoints(repo: CheckpointRepo, progress?: ProgressF
       tag,
       when: (entry?.status === "completed" && entry.commit === commit && entry.completed_at) || fact?.date || "",
       files: fact?.files ?? [],
-      review: reviewOf(entry?.result),
+      review: fact?.review || reviewOf(entry?.result),
       usage: entry?.usage ?? null,
       order: order.get(commit) ?? null,
       status: entry?.status ?? null,

@@ -30,6 +30,8 @@ export function progressLine(snapshot: RunSnapshot, width = 20, options: LineOpt
     `${formatDuration(snapshot.elapsedMs)} elapsed`,
     eta,
   ];
+  const next = snapshot.waitingUntil?.[0];
+  if (next) parts.push(`${snapshot.waitingUntil?.length ?? 0} waiting until ${new Date(next.until).toISOString().slice(11, 19)} UTC (${next.task})`);
   if (snapshot.paused) parts.push("PAUSED");
   return parts.join(" · ");
 }

@@ -4,6 +4,7 @@ import { CodexError, ExitCode, UsageError } from "../errors.js";
 import { parseJsonText } from "../util/json-text.js";
 import { tryParseDuration } from "../util/duration.js";
 import { runWorker } from "../worker/run-worker.js";
+import { MIN_HEARTBEAT_MS } from "../schema/config.js";
 import type { AttemptToken } from "../ops/fence.js";
 import { recordTaskResult, reportTaskProgress } from "../ops/agent-reports.js";
 import { CodexStore } from "../store/codex-store.js";
@@ -43,13 +44,19 @@ function duration(value: string): number {
   return ms;
 }
 
+function heartbeatDuration(value: string): number {
+  const ms = duration(value);
+  if (ms < MIN_HEARTBEAT_MS) throw new InvalidArgumentError(`a heartbeat must be at least ${MIN_HEARTBEAT_MS}ms.`);
+  return ms;
+}
+
 export const buildWorkerProgram: BuildProgram = (ctx: CliContext) => {
   const program = new Command("codex-worker")
     .description("Joins the codex-crew run in this repository: takes subtasks, runs their agent in a worktree, reports.")
     .option("-C, --cwd <dir>", "the repository (default: the git top-level of the current directory)")
     .option("--id <id>", "worker id (default: w<pid>)")
     .option("--lead-pid <pid>", "the lead that started this worker; when it is gone the worker exits once idle", (v) => Number(v))
-    .option("--heartbeat <duration>", "lease renewal interval (default from config.json)", duration)
+    .option("--heartbeat <duration>", `lease renewal interval, at least ${MIN_HEARTBEAT_MS}ms (default from config.json)`, heartbeatDuration)
     .option("--once", "exit after one attempt")
     .exitOverride()
     .configureOutput({ writeErr: (text) => ctx.output.say(text.trimEnd()), writeOut: (text) => process.stdout.write(text) })

@@ -45,5 +45,6 @@ export {
 } from "./commits.js";
 export { mergeOnto, type MergeOutcome } from "./merge.js";
 export { commonDirOf, resolveRef, worktreeGitDir, worktreeHead } from "./loose-ref.js";
+export { OWNER_MARKER, whyNotOurs, type OwnershipContext } from "./worktree-owner.js";
 export { applyRefTransaction, type RefChange } from "./ref-transaction.js";
 export { ensureGitIdentity } from "./identity.js";

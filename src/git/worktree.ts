@@ -5,6 +5,7 @@ import { withFileLock } from "../store/file-lock.js";
 import { assertGitArg, GitError } from "./git-error.js";
 import { gitCommonDir, revParse } from "./repo.js";
 import { runGit } from "./run-git.js";
+import { forgetAddingWorktree, markWorktreeOurs, noteAddingWorktree } from "./worktree-owner.js";
 
 export interface WorktreeInfo {
   path: string;
@@ -24,9 +25,9 @@ const WORKTREE_LOCK_WAIT_MS = 180_000;
  * git itself races on `.git/config` and `.git/worktrees/*` when worktrees are added or removed in
  * parallel: one lock per repository (`<git common dir>/codex-worktree.lock`) serializes us.
  */
-async function withWorktreeLock<T>(cwd: string, fn: () => Promise<T>): Promise<T> {
-  const lockTarget = path.join(await gitCommonDir(cwd), "codex-worktree");
-  return withFileLock(lockTarget, fn, { waitMs: WORKTREE_LOCK_WAIT_MS });
+async function withWorktreeLock<T>(cwd: string, fn: (commonDir: string) => Promise<T>): Promise<T> {
+  const commonDir = await gitCommonDir(cwd);
+  return withFileLock(path.join(commonDir, "codex-worktree"), () => fn(commonDir), { waitMs: WORKTREE_LOCK_WAIT_MS });
 }
 
 function samePath(a: string, b: string): boolean {
@@ -83,12 +84,13 @@ export interface WorktreeAddResult {
  * A worktree at `worktreePath` on `branch`: the branch is created at `base` when missing
  * (`worktree add --no-track -b`), an existing branch is checked out as it is (never moved).
  * A worktree already at that path on that branch is reused, so a restarted worker can pick it up.
+ * With `markOurs`, a new worktree carries codex-crew's marker (worktree-owner.ts), even if the add is killed midway.
  */
-export async function worktreeAdd(cwd: string, worktreePath: string, branch: string, base: string): Promise<WorktreeAddResult> {
+export async function worktreeAdd(cwd: string, worktreePath: string, branch: string, base: string, options: { markOurs?: boolean } = {}): Promise<WorktreeAddResult> {
   assertGitArg(branch, "branch");
   assertGitArg(base, "base");
   const target = path.resolve(cwd, worktreePath);
-  return withWorktreeLock(cwd, async () => {
+  return withWorktreeLock(cwd, async (commonDir) => {
     const existing = (await worktreeList(cwd)).find((w) => samePath(w.path, target));
     if (existing !== undefined) {
       if (existing.branch === branch && existsSync(target)) return { createdBranch: false, reused: true };
@@ -98,7 +100,9 @@ export async function worktreeAdd(cwd: string, worktreePath: string, branch: str
     const args = branchExists
       ? ["worktree", "add", "--quiet", target, branch]
       : ["worktree", "add", "--quiet", "--no-track", "-b", branch, target, base];
+    if (options.markOurs) noteAddingWorktree(commonDir, target);
     await runGit(cwd, args);
+    if (options.markOurs) markWorktreeOurs(commonDir, target);
     return { createdBranch: !branchExists, reused: false };
   });
 }
@@ -113,21 +117,21 @@ export async function worktreeAdd(cwd: string, worktreePath: string, branch: str
  */
 export async function worktreeRemove(cwd: string, worktreePath: string, options: { force?: boolean; evenIfLocked?: boolean } = {}): Promise<boolean> {
   const target = path.resolve(cwd, worktreePath);
-  return withWorktreeLock(cwd, async () => {
+  return withWorktreeLock(cwd, async (commonDir) => {
     const existing = (await worktreeList(cwd)).find((w) => samePath(w.path, target));
     if (existing === undefined) return false;
-    if (!existsSync(target)) {
+    if (existsSync(target)) {
+      try {
+        const force = options.force ? (options.evenIfLocked ? ["--force", "--force"] : ["--force"]) : [];
+        await runGit(cwd, ["worktree", "remove", ...force, target]);
+      } catch (error: unknown) {
+        // Removed by someone else meanwhile (a person, or a prune): the outcome we wanted.
+        if (!(error instanceof GitError && !existsSync(target))) throw error;
+      }
+    } else {
       await runGit(cwd, ["worktree", "prune"]);
-      return true;
     }
-    try {
-      const force = options.force ? (options.evenIfLocked ? ["--force", "--force"] : ["--force"]) : [];
-      await runGit(cwd, ["worktree", "remove", ...force, target]);
-    } catch (error: unknown) {
-      // Removed by someone else meanwhile (a person, or a prune): the outcome we wanted.
-      if (error instanceof GitError && !existsSync(target)) return true;
-      throw error;
-    }
+    forgetAddingWorktree(commonDir, target);
     return true;
   });
 }

@@ -1,7 +1,7 @@
 // Turns a CSV into a job: every input checked first (CSV, template, ids, schema, profile), then the input copy and
 // .codex/jobs/<name>.json written, then the rows appended to features.json as the feature `job-<name>` under its
 // lock. Running the same job again resumes it; a changed input or instruction is refused unless --restart.
-import { copyFileSync, existsSync, mkdirSync, renameSync } from "node:fs";
+import { copyFileSync, existsSync, renameSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { resolveProfile } from "../agents/profiles.js";
@@ -160,8 +160,9 @@ export async function setUpJob(store: CodexStore, options: JobRunOptions): Promi
   }
 
   // The copy and the job file first: a crash before features.json changes leaves a job whose rerun adds the rows.
-  mkdirSync(jobsDir(store), { recursive: true });
+  store.makeDir(jobsDir(store));
   const copy = jobInputPath(store, name);
+  store.assertWritable(copy); // renamed over a link it would only replace it; refused all the same, naming it
   if (!existing || options.restart || !existsSync(copy)) {
     const temp = `${copy}.${process.pid}.tmp`;
     copyFileSync(csvPath, temp);

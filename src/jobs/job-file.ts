@@ -57,6 +57,7 @@ export function openJobFile(store: CodexStore, name: string): JsonFile<JobFile |
     file,
     schema: JobFile.nullable(),
     empty: () => null,
+    noSymlinkFrom: store.paths.dir,
     label: displayPath(store.paths, file),
     fixHint: `Fix the file, or start the job afresh with \`codex-lead jobs run … --name ${name} --restart\`.`,
   });

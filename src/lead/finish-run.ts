@@ -42,7 +42,8 @@ export async function finishedResult(ctx: LeadContext, plan: Plan, progress: Pro
  * mid-write — is cleared up.
  */
 export async function clearUpDeadWorkers(ctx: LeadContext): Promise<void> {
-  await markDeadWorkers(ctx.store);
+  const { unsafe } = await markDeadWorkers(ctx.store);
+  for (const id of unsafe) ctx.log(`ignored the worker entry ${JSON.stringify(id)} in .codex/progress.json: its key is not a safe worker id (remove the entry)`);
   await cleanOrphanWorktrees(ctx.store, (line) => ctx.log(line));
   for (const file of ctx.store.clearDeadLocks()) ctx.log(`removed the lock a dead process held on ${file}`);
 }

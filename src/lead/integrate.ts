@@ -1,7 +1,7 @@
 // Bringing finished attempts onto the integration branch: only the lead does this. Moving the branch
 // (compare-and-swap on its old value) and creating the tasks' tags are one atomic ref transaction, so a
 // completed subtask has exactly one tag on exactly one commit, whatever instant the lead is killed at.
-import { assertGitArg, commitTree, headOf, mergeOnto, revParse, type Author } from "../git/index.js";
+import { assertGitArg, commitTree, headOf, isAncestor, mergeOnto, revParse, type Author } from "../git/index.js";
 import { applyRefTransaction, type RefChange } from "../git/ref-transaction.js";
 import { runGit } from "../git/run-git.js";
 import { CodexError } from "../errors.js";
@@ -97,7 +97,13 @@ export async function integrate(request: IntegrateRequest): Promise<IntegrateRes
     // Either the task is already tagged (done before a crash), or the branch moved: find out which.
     const tagged = await revParse(root, `refs/tags/${tag}^{commit}`);
     const current = await headOf(root, ref);
-    if (tagged) return { ok: true, commit: tagged, tag, alreadyTagged: true, head: current };
+    if (tagged) {
+      // Tags are shared by the worktrees of a repository: a tag off our branch is another plan's, not our completion.
+      if (!(await isAncestor(root, tagged, current))) {
+        return { ok: false, kind: "refused", reason: `tag ${tag} already exists on ${tagged.slice(0, 12)}, which is not on ${ref}: another plan of this repository completed a subtask with this id` };
+      }
+      return { ok: true, commit: tagged, tag, alreadyTagged: true, head: current };
+    }
     head = current;
   }
   return { ok: false, kind: "refused", reason: `${ref} kept moving while merging ${task}` };

@@ -3,7 +3,7 @@
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { isProcessAlive } from "../agents/shell.js";
+import { isClaimLive, workerClaim } from "../util/process-identity.js";
 import { gitCommonDir, resolveRef } from "../git/index.js";
 import type { Plan } from "../plan/load-plan.js";
 import type { Config } from "../schema/config.js";
@@ -51,8 +51,6 @@ export class LeadContext {
   readonly seen = new Map<string, Seen>();
   readonly pool: WorkerPool;
   readonly startedAt = performance.now();
-  /** Durations of the subtasks completed in this run, for the ETA. */
-  readonly durations: number[] = [];
   paused: string | undefined;
   plan: Plan | undefined;
   planText: string | undefined;
@@ -66,6 +64,11 @@ export class LeadContext {
   integrationError: unknown;
   /** Counts our writes of progress.json, so a tick knows when its copy is out of date. */
   progressWrites = 0;
+  /**
+   * Tasks held back because their inbox is invalid (the assignment cannot be written), with the inbox text that
+   * was refused: the task is offered again once the text changes, and the person is told once, not every tick.
+   */
+  readonly heldBack = new Map<string, string | null>();
   /** The run's credit cap: its limit, the credits recorded when the run started, and once reached, what was said. */
   readonly runBudget: { limit: number | undefined; atStart: number; reached?: string };
 
@@ -109,14 +112,13 @@ export class LeadContext {
   /** Live workers of a lead that died, adopted by this one: they count and stop like our own children. */
   adoptedWorkers(progress: ProgressFile | undefined): [string, WorkerState][] {
     return Object.entries(progress?.workers ?? {}).filter(
-      ([id, w]) => !this.pool.children.has(id) && w.status !== "exited" && w.lead_pid === process.pid && w.host === this.host && isProcessAlive(w.pid),
+      ([id, w]) => !this.pool.children.has(id) && w.status !== "exited" && w.lead_pid === process.pid && w.host === this.host && isClaimLive(workerClaim(w)),
     );
   }
 
   snapshot(plan: Plan, progress: ProgressFile): RunSnapshot {
     return runSnapshot(plan, progress, {
       elapsedMs: performance.now() - this.startedAt,
-      durations: this.durations,
       workers: this.config.workers,
       paused: this.paused,
     });

@@ -1,6 +1,7 @@
 // The lead's changes to progress.json when it assigns attempts and when merged attempts complete: pure
 // functions on a draft, applied inside a locked update (which may run them again on top of a person's save).
 import path from "node:path";
+import { unsafeIdReasons } from "../plan/id-rules.js";
 import type { Plan } from "../plan/plan.js";
 import type { Usage } from "../schema/common.js";
 import type { ProgressFile, TaskState } from "../schema/progress.js";
@@ -31,6 +32,8 @@ export function markAssigned(
     const worker = progress.workers?.[workerId];
     const depsDone = (plan.byId.get(id)?.deps ?? []).every((dep) => progress.tasks[dep]?.status === "completed");
     if (task.status !== "not_started" || (task.attempt ?? 0) + 1 !== attempt || !worker || worker.status !== "idle" || worker.task || !depsDone) continue;
+    // A key of progress.json is a claim too: one unsafe as a folder name never becomes a worktree path.
+    if (unsafeIdReasons(workerId).length > 0) continue;
     const worktree = path.join(context.worktreesDir, workerId);
     progress.tasks[id] = {
       ...task,
@@ -70,8 +73,6 @@ export interface Completion {
 export interface CompletionMarks {
   /** Tasks that were not completed before this change (a re-applied change finds some already done). */
   newlyCompleted: Set<string>;
-  /** When each task's attempt started, for the run's duration estimate. */
-  startedAt: Map<string, string>;
 }
 
 /**
@@ -80,7 +81,7 @@ export interface CompletionMarks {
  * (removed by a person) is simply skipped.
  */
 export function markCompleted(progress: ProgressFile, completed: Completion[], now: Date): CompletionMarks {
-  const marks: CompletionMarks = { newlyCompleted: new Set(), startedAt: new Map() };
+  const marks: CompletionMarks = { newlyCompleted: new Set() };
   const at = now.toISOString();
   for (const { id, attempt, worker, commit, tag, usage } of completed) {
     const current = progress.tasks[id];
@@ -91,7 +92,6 @@ export function markCompleted(progress: ProgressFile, completed: Completion[], n
       // stays as it was, so that plans of thousands of commands do not grow progress.json for nothing.
       if (usage) current.attempts = [...(current.attempts ?? []), { attempt, worker, outcome: "completed", at, usage }];
     }
-    if (current.started_at) marks.startedAt.set(id, current.started_at);
     Object.assign(current, {
       status: "completed",
       reason: undefined,

@@ -9,6 +9,8 @@ export interface RunSnapshot {
   /** An estimate from the average duration of completed subtasks; undefined until one completed. */
   etaMs: number | undefined;
   paused: string | undefined;
+  /** not_started subtasks held until a future `not_before` (a retry's backoff, or a person's), earliest first. */
+  waitingUntil?: { task: string; until: string }[];
 }
 
 export type RunEvent =

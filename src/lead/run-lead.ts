@@ -4,10 +4,10 @@
 // schedule, finish-run), sharing the LeadContext.
 import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { CodexError, InvalidFileError } from "../errors.js";
+import { CodexError, InvalidFileError, UsageError } from "../errors.js";
 import { ensureBranch, ensureGitIdentity, gitRoot } from "../git/index.js";
 import { planOfText, type Plan } from "../plan/load-plan.js";
-import { resolveConfig, type Config } from "../schema/config.js";
+import { resolveConfig, timingProblems, type Config } from "../schema/config.js";
 import type { ProgressFile } from "../schema/progress.js";
 import { CodexStore } from "../store/codex-store.js";
 import { Wake } from "../store/wake.js";
@@ -17,6 +17,7 @@ import { clearUpDeadWorkers, finishedResult, interrupt, stopWorkers } from "./fi
 import { LeadContext, type LeadOptions, type LeadResult } from "./lead-context.js";
 import { acquireLeadLock } from "./lead-lock.js";
 import { recoverCompletions } from "./recover.js";
+import { assertRepositoryUsable } from "./repository-checks.js";
 import type { RunSnapshot } from "./run-events.js";
 import { dropRemoved, schedule } from "./schedule.js";
 import { startupTrace } from "./startup-trace.js";
@@ -55,8 +56,21 @@ export async function runLead(options: LeadOptions): Promise<LeadResult> {
   }
 }
 
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done);
+    if (signal?.aborted) done();
+  });
+}
+
 function applyOverrides(config: Config, options: LeadOptions): Config {
-  return {
+  const result = {
     ...config,
     workers: options.workers ?? config.workers,
     stallTimeoutMs: options.stallTimeout !== undefined ? parseDuration(options.stallTimeout, "--stall-timeout") : config.stallTimeoutMs,
@@ -64,6 +78,12 @@ function applyOverrides(config: Config, options: LeadOptions): Config {
     maxAttempts: options.maxAttempts ?? config.maxAttempts,
     runBudget: options.maxCredits ?? config.runBudget,
   };
+  // config.json was checked when read; a flag can still make the pair unworkable.
+  const problems = timingProblems(result);
+  if (problems.length > 0) {
+    throw new UsageError(problems.map((p) => `${p.field}: ${p.message}`).join("; "), "Give --heartbeat and --stall-timeout (or heartbeat and stall_timeout in .codex/config.json) values within these limits.");
+  }
+  return result;
 }
 
 class Lead {
@@ -78,6 +98,8 @@ class Lead {
     const root = store.paths.root;
     await store.ensureDirs();
     await ensureGitIdentity(root); // inherited by the workers we start
+    // The user's checkout is never touched: a branch someone has checked out is not ours to move.
+    await assertRepositoryUsable(root, config.integrationBranch);
     await ensureBranch(root, config.integrationBranch, "HEAD");
     const plan = (await this.readPlan()) ?? ctx.plan;
     if (!plan) throw new CodexError("E_NO_PLAN", "no valid plan to run");
@@ -119,7 +141,9 @@ class Lead {
             throw error;
           }
           ctx.log(`tick failed, retrying: ${error.message}`);
-          await wake.wait(Math.max(tickMs, 1000));
+          // A plain pause that only Ctrl-C cuts short: file events must not turn a failure repeating on every
+          // tick into a busy loop (our own writes and every heartbeat are file events).
+          await sleep(Math.max(tickMs, 1000), ctx.options.signal);
           continue;
         }
         await wake.wait(tickMs);

@@ -7,8 +7,6 @@ import type { RunSnapshot } from "./run-events.js";
 
 export interface SnapshotClock {
   elapsedMs: number;
-  /** Durations of the subtasks completed in this run, for the ETA. */
-  durations: readonly number[];
   workers: number;
   paused: string | undefined;
 }
@@ -16,10 +14,12 @@ export interface SnapshotClock {
 export function runSnapshot(plan: Plan, progress: ProgressFile, clock: SnapshotClock, now = Date.now()): RunSnapshot {
   const counts = { not_started: 0, in_progress: 0, blocked: 0, completed: 0, failed: 0 };
   const running: RunSnapshot["running"] = [];
+  const waitingUntil: NonNullable<RunSnapshot["waitingUntil"]> = [];
   for (const task of plan.tasks) {
     const state = progress.tasks[task.id];
     const status = state?.status ?? "not_started";
     counts[status]++;
+    if (status === "not_started" && state?.not_before && Date.parse(state.not_before) > now) waitingUntil.push({ task: task.id, until: state.not_before });
     if (status === "in_progress" && state) {
       running.push({ task: task.id, worker: state.assignee ?? "?", attempt: state.attempt ?? 0, sinceMs: state.started_at ? now - Date.parse(state.started_at) : 0 });
     }
@@ -27,7 +27,9 @@ export function runSnapshot(plan: Plan, progress: ProgressFile, clock: SnapshotC
   // An estimate, and labelled so wherever it is shown: measured durations per agent profile over the remaining
   // critical path and the workers (estimateEta), not a flat average.
   const etaMs = estimateEta(plan, progress, clock.workers, now)?.ms;
-  return { counts, total: plan.tasks.length, running, elapsedMs: clock.elapsedMs, etaMs, paused: clock.paused };
+  const snapshot: RunSnapshot = { counts, total: plan.tasks.length, running, elapsedMs: clock.elapsedMs, etaMs, paused: clock.paused };
+  if (waitingUntil.length > 0) snapshot.waitingUntil = waitingUntil.sort((a, b) => Date.parse(a.until) - Date.parse(b.until));
+  return snapshot;
 }
 
 /** One line per subtask that is not completed: blocked or failed with the reason, or what it waits on. */
@@ -41,7 +43,8 @@ export function describeWaiting(plan: Plan, progress: ProgressFile): string[] {
       lines.push(`${task.id}: ${status}${state?.reason ? ` (${state.reason})` : ""}`);
     } else {
       const open = task.deps.filter((dep) => progress.tasks[dep]?.status !== "completed");
-      lines.push(`${task.id}: ${status}${open.length > 0 ? `, waits on ${open.join(", ")}` : ""}`);
+      const until = status === "not_started" && state?.not_before && Date.parse(state.not_before) > Date.now() ? `, waits until ${state.not_before}` : "";
+      lines.push(`${task.id}: ${status}${open.length > 0 ? `, waits on ${open.join(", ")}` : ""}${until}`);
     }
   }
   return lines;

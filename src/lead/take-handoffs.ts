@@ -84,14 +84,12 @@ async function complete(ctx: LeadContext, completed: Completion[]): Promise<void
   for (const { id, attempt, worker, commit, tag, usage } of completed) {
     await ctx.store.event({ type: "task.status", task: id, attempt, worker, from: "in_progress", to: "completed", by: "lead", data: { commit, tag, ...(usage ? { usage } : {}) } });
   }
-  let marks: CompletionMarks = { newlyCompleted: new Set(), startedAt: new Map() };
+  let marks: CompletionMarks = { newlyCompleted: new Set() };
   await ctx.updateProgress((progress) => {
     marks = markCompleted(progress, completed, now);
   });
   for (const { id, attempt, commit, tag } of completed) {
     ctx.seen.delete(`${id}#${attempt}`);
-    const started = marks.startedAt.get(id);
-    if (started) ctx.durations.push(now.getTime() - Date.parse(started));
     if (marks.newlyCompleted.has(id)) ctx.emit({ type: "task.completed", task: id, attempt, commit, tag });
   }
 }

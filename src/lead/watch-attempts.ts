@@ -1,8 +1,11 @@
 // Watching the running attempts: leases judged on the lead's own monotonic clock, workers that exited or
 // vanished without reporting, and the agents they left behind.
-import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { isProcessAlive, killProcessGroup, killProcessesUnder } from "../agents/shell.js";
+import { killProcessGroup, killProcessesUnder } from "../agents/shell.js";
+import { whyNotOurs } from "../git/index.js";
+import { workerWorktree } from "../store/paths.js";
+import { agentClaim, checkClaim, isClaimLive, workerClaim } from "../util/process-identity.js";
+import { ownershipOf } from "./recover.js";
 import type { ProgressFile, WorkerState } from "../schema/progress.js";
 import { profileNameOf, resolveProfile } from "../agents/profiles.js";
 import { endAttempt } from "./end-attempt.js";
@@ -38,17 +41,21 @@ export async function watchAttempts(ctx: LeadContext, progress: ProgressFile): P
       await endAttempt(ctx, id, attempt, workerId, "exited", `worker ${workerId} ${how} without reporting${tail ? `; log tail: ${tail.slice(-400)}` : ""}`);
       continue;
     }
-    if (!child && worker && worker.host === ctx.host && !isProcessAlive(worker.pid)) {
+    // The pid in the entry is a claim: a reused pid (another process now) counts as gone, and is never signalled.
+    const claim = !child && worker && worker.host === ctx.host ? checkClaim(workerClaim(worker)) : "ours";
+    if (worker && claim !== "ours") {
       await killAgentsOf(ctx, workerId, worker);
       await keepWorkForResume(ctx, id, workerId, worker);
-      await endAttempt(ctx, id, attempt, workerId, "exited", `worker ${workerId} (pid ${worker.pid}) is gone without reporting`);
+      const what = claim === "gone" ? "is gone" : "is gone (its pid now names another process)";
+      await endAttempt(ctx, id, attempt, workerId, "exited", `worker ${workerId} (pid ${worker.pid}) ${what} without reporting`);
       continue;
     }
     if (silentMs > ctx.config.stallTimeoutMs) {
       ctx.emit({ type: "worker.stalled", worker: workerId, task: id, attempt, silentMs });
       if (worker && worker.host === ctx.host) {
-        // Kill the worker's group and the agent's: a stopped (SIGSTOP) process dies of SIGKILL too.
-        await killProcessGroup(worker.pid, { graceMs: 0 });
+        // Kill the worker's group and the agent's: a stopped (SIGSTOP) process dies of SIGKILL too. Our own child
+        // by its pid from spawn; any other only as the process that registered (checked just above).
+        await killProcessGroup(child?.pid ?? worker.pid, { graceMs: 0 });
         await killAgentsOf(ctx, workerId, worker);
         await keepWorkForResume(ctx, id, workerId, worker);
       }
@@ -65,8 +72,11 @@ export async function watchAttempts(ctx: LeadContext, progress: ProgressFile): P
  */
 async function killAgentsOf(ctx: LeadContext, workerId: string, worker: WorkerState | undefined): Promise<void> {
   if (worker && worker.host !== ctx.host) return;
-  if (worker?.agent_pid) await killProcessGroup(worker.agent_pid, { graceMs: 0 });
-  await killProcessesUnder(path.join(ctx.store.paths.worktrees, workerId));
+  const agent = worker ? agentClaim(worker) : undefined;
+  if (agent && isClaimLive(agent)) await killProcessGroup(agent.pid, { graceMs: 0 });
+  // Only in a worktree we made, under a worker id safe as a folder name (the id is a key read from progress.json).
+  const worktree = workerWorktree(ctx.store.paths, workerId);
+  if (worktree !== undefined && whyNotOurs(await ownershipOf(ctx.store), worktree) === undefined) await killProcessesUnder(worktree);
 }
 
 /**

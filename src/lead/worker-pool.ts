@@ -5,6 +5,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, readSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { killProcessGroup } from "../agents/shell.js";
+import { assertNoSymlink, openForAppend } from "../store/safe-path.js";
 import { redactSecrets } from "../util/redact.js";
 
 const workerBin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "codex-worker.js");
@@ -29,9 +30,11 @@ export class WorkerPool {
   ) {}
 
   spawn(): ChildWorker {
-    mkdirSync(this.logDir, { recursive: true });
     const logFile = path.join(this.logDir, `worker-${process.pid}-${++this.sequence}.log`);
-    const fd = openSync(logFile, "a");
+    // The logs live in .codex/logs: never written through a link there.
+    assertNoSymlink(path.dirname(this.logDir), logFile);
+    mkdirSync(this.logDir, { recursive: true });
+    const fd = openForAppend(path.dirname(this.logDir), logFile, "write");
     // A log file rather than a pipe: the worker outlives a killed lead without dying of EPIPE.
     // A young generation of 4 MB rather than 16 MB a semi-space: a worker allocates little per attempt, and at 16
     // workers the default's headroom alone came to ~300 MB (bench/jobs.js: peak 1564 -> 1230 MB, sum of PSS).

@@ -6,8 +6,8 @@ import { maxOf, mean, percentile, round2, sumOf } from "./percentile.js";
 
 /** The event types whose `data.usage.credits` is charged to their task: the hand-off carries agent and reviewer usage. */
 export const TASK_USAGE_EVENTS: ReadonlySet<string> = new Set(["attempt.handoff"]);
-/** The event the planner appends after a plan (`data.usage`): counted apart from the tasks. */
-export const PLAN_EVENT = "plan.generated";
+/** The events the planner appends after planning (`data.usage`), written or not: counted apart from the tasks. */
+export const PLAN_EVENTS: ReadonlySet<string> = new Set(["plan.generated", "plan.refused"]);
 /** The event the worker appends for each reviewer verdict (`data.verdict`: pass | fail). */
 export const REVIEW_EVENT = "review.verdict";
 
@@ -92,7 +92,7 @@ export function computeMetrics(all: readonly EventLine[], plan: Plan | null, opt
   for (const event of events) {
     const at = Date.parse(event.ts);
     if (event.type === "run.started") runStart = at;
-    if (event.type === PLAN_EVENT) planner += credits(event);
+    if (PLAN_EVENTS.has(event.type)) planner += credits(event);
     if (event.type === REVIEW_EVENT) {
       const verdict = event.data?.["verdict"];
       if (verdict === "pass") passed++;

@@ -96,10 +96,13 @@ class Merger {
   }
 
   private mergeObjects(base: JsonObject, mine: JsonObject, theirs: JsonObject, path: string): JsonObject {
-    const out: JsonObject = {};
+    // Keys are ids too (tasks, workers): looked up as own keys only, written to an object without a prototype,
+    // so that "constructor" or "__proto__" are keys like any other.
+    const out = Object.create(null) as JsonObject;
+    const own = (object: JsonObject, key: string): unknown => (Object.hasOwn(object, key) ? object[key] : undefined);
     const keys = [...new Set([...Object.keys(mine), ...Object.keys(theirs), ...Object.keys(base)])];
     for (const key of keys) {
-      const value = this.merge(base[key], mine[key], theirs[key], keyPath(path, key));
+      const value = this.merge(own(base, key), own(mine, key), own(theirs, key), keyPath(path, key));
       if (value !== undefined) out[key] = value;
     }
     return out;

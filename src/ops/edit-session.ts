@@ -217,6 +217,7 @@ async function mergeOnTop(store: CodexStore, file: JsonFile<unknown>, target: Ed
 
 /** The file was invalid when the copy was made: nothing to merge with, so it is replaced only if nobody touched it since. */
 async function replaceInvalid(file: JsonFile<unknown>, target: EditTarget, baseText: string, mine: unknown, copy: string): Promise<boolean> {
+  file.assertWritable(); // write-file-atomic would write to a link's target
   await withFileLock(file.file, async () => {
     const now = await file.readText();
     if (now !== baseText) {

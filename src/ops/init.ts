@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { errnoCode, UsageError } from "../errors.js";
 import { emptyProgress } from "../schema/empty-files.js";
 import { codexPaths } from "../store/paths.js";
+import { assertNoSymlink } from "../store/safe-path.js";
 import { canonicalJson } from "../util/json-text.js";
 
 export interface InitOptions {
@@ -47,6 +48,8 @@ export async function initRepo(root: string, options: InitOptions = {}): Promise
     if (result.created.includes(shown) || result.kept.includes(shown)) return;
     (created ? result.created : result.kept).push(shown);
   };
+  // Never through a link: whatever it points at is not ours to fill (a file already there is kept, link or not).
+  for (const dir of [paths.dir, paths.inboxDir, paths.schemas]) assertNoSymlink(paths.dir, dir, "create");
   for (const dir of [paths.dir, paths.inboxDir, paths.schemas]) note(dir, await makeDir(dir), true);
   for (const name of (await readdir(packageSchemasDir)).filter((file) => file.endsWith(".schema.json")).sort()) {
     note(path.join(paths.schemas, name), await copyIfMissing(path.join(packageSchemasDir, name), path.join(paths.schemas, name)));

@@ -34,6 +34,9 @@ export interface WaitingTask {
   name: string | null;
   /** The blocked or failed tasks it waits on, directly or through other deps, in plan order. */
   waitsOn: string[];
+  /** When it waits for its `not_before` (a retry's backoff, or a person's) instead: that time, and how far off. */
+  until?: string;
+  inMs?: number;
 }
 
 export interface WorkerSummary {
@@ -170,7 +173,7 @@ export function pipelineSummary(plan: Plan | null, progress: ProgressFile, now: 
     running,
     blocked,
     failed,
-    waiting: plan ? waitingTasks(plan, stateOf) : [],
+    waiting: plan ? [...waitingTasks(plan, stateOf), ...waitingForTime(plan, stateOf, now)] : [],
     workers,
     usage,
     taskUsage,
@@ -204,6 +207,19 @@ function runningTask(id: string, name: string | null, state: TaskState, now: Dat
     percent: state.percent ?? null,
     detail: state.detail ?? null,
   };
+}
+
+/** not_started tasks whose deps are done but whose `not_before` is still ahead: they wait for that time. */
+function waitingForTime(plan: Plan, stateOf: (id: string) => TaskState, now: Date): WaitingTask[] {
+  const waiting: WaitingTask[] = [];
+  for (const task of plan.tasks) {
+    const state = stateOf(task.id);
+    const at = state.not_before ? Date.parse(state.not_before) : Number.NaN;
+    if (state.status !== "not_started" || !(at > now.getTime())) continue;
+    if (!task.deps.every((dep) => stateOf(dep).status === "completed")) continue;
+    waiting.push({ id: task.id, name: task.name, waitsOn: [], until: state.not_before ?? "", inMs: at - now.getTime() });
+  }
+  return waiting;
 }
 
 /** not_started tasks that cannot start because a dep, direct or further down, is blocked or failed. */

@@ -14,6 +14,13 @@ export interface TransitionResult {
   reason: string | undefined;
   /** The inbox message that tells a running worker to stop (cancel of an in_progress task). */
   cancelMessage?: string;
+  /** Set when the task was already in the state asked for ("t1 is already blocked"): nothing changed, no event. */
+  already?: string;
+}
+
+/** What a command's change says when the task is already where the command would put it. */
+interface Already {
+  already: string;
 }
 
 type Action = "retry" | "block" | "unblock" | "cancel";
@@ -36,6 +43,10 @@ function entryOf(draft: ProgressFile, id: string, planIds: ReadonlySet<string>):
   return created;
 }
 
+function describeState(state: TaskState): string {
+  return `${state.status}${state.reason ? ` (${state.reason})` : ""}`;
+}
+
 /** Back to not_started for a fresh attempt: the attempt counter and history stay, so old tokens stay stale. */
 export function resetForRetry(state: TaskState, now: string): void {
   state.status = "not_started";
@@ -54,38 +65,51 @@ export function resetForRetry(state: TaskState, now: string): void {
 
 /**
  * One locked change of one task's entry plus its audit event. `change` validates the current
- * state (throwing E_BAD_TRANSITION) and applies the new one; it may run again on top of a
+ * state (throwing E_BAD_TRANSITION) and applies the new one, or says the task is already there
+ * (then nothing is written: the draft is left as it was read); it may run again on top of a
  * person's concurrent save, so it derives everything from the draft it is given.
  */
 async function transition(
   store: CodexStore,
   id: string,
   action: Action,
-  change: (state: TaskState, now: string) => string | undefined,
+  change: (state: TaskState, now: string) => string | undefined | Already,
 ): Promise<TransitionResult & { previous: TaskState }> {
   const planIds = new Set(await planTaskIds(store));
   let result: (TransitionResult & { previous: TaskState }) | undefined;
   await store.progress.update((draft) => {
+    const existed = draft.tasks[id] !== undefined;
     const state = entryOf(draft, id, planIds);
     const previous = structuredClone(state);
-    const reason = change(state, new Date().toISOString());
-    result = { id, from: previous.status, to: state.status, reason, previous };
+    const outcome = change(state, new Date().toISOString());
+    if (typeof outcome === "object") {
+      // An entry made only to look at the task is not written either.
+      if (!existed) delete draft.tasks[id];
+      result = { id, from: previous.status, to: previous.status, reason: previous.reason, already: outcome.already, previous };
+      return;
+    }
+    result = { id, from: previous.status, to: state.status, reason: outcome, previous };
   });
   if (!result) throw new CodexError("E_INTERNAL", `${action} of ${id} did not run`, { exitCode: ExitCode.internal });
+  if (result.already !== undefined) return result;
   await store.event({ type: "task.status", task: id, from: result.from, to: result.to, reason: result.reason, by: "person", data: { command: action } });
   return result;
 }
 
 function strip(result: TransitionResult & { previous: TaskState }): TransitionResult {
-  const { previous: _previous, ...rest } = result;
-  return rest;
+  const { previous: _previous, already, ...rest } = result;
+  return already === undefined ? rest : { ...rest, already };
 }
 
-/** failed or blocked -> not_started (also: a not_started task waiting out its retry backoff starts without waiting). */
+/**
+ * failed or blocked -> not_started (also: a not_started task waiting out its retry backoff starts without waiting).
+ * A not_started task with no backoff already waits to run: nothing to do.
+ */
 export async function retryTask(store: CodexStore, id: string): Promise<TransitionResult> {
   return strip(
     await transition(store, id, "retry", (state, now) => {
       const waitingBackoff = state.status === "not_started" && state.not_before !== null && state.not_before !== undefined;
+      if (state.status === "not_started" && !waitingBackoff) return { already: `${id} is already ${describeState(state)}: it runs once its deps are completed` };
       if (state.status !== "failed" && state.status !== "blocked" && !waitingBackoff) {
         throw badTransition(id, "retry", state, adviceFor(id, state.status));
       }
@@ -104,11 +128,15 @@ export async function blockTask(store: CodexStore, id: string, reason = "blocked
   return stopIntoBlocked(store, id, "block", reason, ["not_started", "failed", "in_progress"]);
 }
 
-/** blocked -> not_started; runs again once its deps are completed. */
+/**
+ * blocked -> not_started; runs again once its deps are completed. A task that is not blocked and not failed
+ * is already free to run (or has run): nothing to do. A failed one runs again only through retry.
+ */
 export async function unblockTask(store: CodexStore, id: string): Promise<TransitionResult> {
   return strip(
     await transition(store, id, "unblock", (state, now) => {
-      if (state.status !== "blocked") throw badTransition(id, "unblock", state, adviceFor(id, state.status));
+      if (state.status === "failed") throw badTransition(id, "unblock", state, adviceFor(id, state.status));
+      if (state.status !== "blocked") return { already: `${id} is not blocked: it is ${describeState(state)}` };
       resetForRetry(state, now);
       return "unblocked by a person";
     }),
@@ -132,7 +160,9 @@ async function stopIntoBlocked(
   allowed: readonly TaskStatus[],
 ): Promise<TransitionResult> {
   const result = await transition(store, id, action, (state, now) => {
-    if (!allowed.includes(state.status)) throw badTransition(id, action, state, adviceFor(id, state.status));
+    // Blocked (by a person, or cancelled) is where both commands put a task: nothing to do.
+    if (state.status === "blocked") return { already: `${id} is already ${describeState(state)}` };
+    if (!allowed.includes(state.status)) throw badTransition(id, action, state, adviceFor(id, state.status, action));
     if (state.status === "in_progress" && state.attempt !== undefined && state.attempt > 0) {
       const record = { attempt: state.attempt, outcome: action === "cancel" ? "cancelled" : "blocked", reason, at: now, ...(state.assignee ? { worker: state.assignee } : {}) };
       state.attempts = [...(state.attempts ?? []), record];
@@ -143,7 +173,7 @@ async function stopIntoBlocked(
     state.updated_at = now;
     return reason;
   });
-  if (result.previous.status !== "in_progress") return strip(result);
+  if (result.already !== undefined || result.previous.status !== "in_progress") return strip(result);
   // After the progress lock is released (one lock at a time): the worker stops when it reads this.
   const message = await sendMessage(store, id, {
     kind: "cancel",
@@ -155,7 +185,10 @@ async function stopIntoBlocked(
   return { ...strip(result), cancelMessage: message.id };
 }
 
-function adviceFor(id: string, status: TaskStatus): string {
+function adviceFor(id: string, status: TaskStatus, action?: Action): string {
+  if (action === "cancel" && status === "failed") {
+    return `It is not running, and runs again only after \`codex-lead retry ${id}\`; to keep it from that, run \`codex-lead block ${id}\`.`;
+  }
   switch (status) {
     case "completed":
       return `It is done; to redo it, run \`codex-lead rollback ${id}\`.`;

@@ -3,7 +3,7 @@ import { CodexError, PlanError } from "../errors.js";
 import type { FeaturesFile } from "../schema/features.js";
 import { checkedPlanFromText } from "./plan-cache.js";
 import type { CodexStore } from "../store/codex-store.js";
-import { parseJsonText } from "../util/json-text.js";
+import { isStackOverflow, parseJsonText, TOO_DEEP } from "../util/json-text.js";
 import { buildPlan, type Plan, type PlanTask } from "./plan.js";
 
 export type { Plan, PlanTask };
@@ -49,7 +49,12 @@ export async function planFromText(store: CodexStore, text: string): Promise<Pla
   }
   // Loaded here, not at the top: the checks need zod, and an unchanged plan (plan-cache) skips them.
   const { checkPlan, formatPlanProblems } = await import("./check-plan.js");
-  const problems = checkPlan(parsed.value);
-  if (problems.length > 0) throw new PlanError(store.features.label, formatPlanProblems(problems));
-  return buildPlan(parsed.value as FeaturesFile);
+  try {
+    const problems = checkPlan(parsed.value);
+    if (problems.length > 0) throw new PlanError(store.features.label, formatPlanProblems(problems));
+    return buildPlan(parsed.value as FeaturesFile);
+  } catch (error: unknown) {
+    if (isStackOverflow(error)) throw new PlanError(store.features.label, [TOO_DEEP]);
+    throw error;
+  }
 }

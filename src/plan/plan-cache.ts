@@ -1,7 +1,7 @@
 // Remembers (in .codex/cache/) the hash of the last features.json text that passed every plan check, so a
 // restarted lead need not re-check a large unchanged plan: the same bytes give the same verdict.
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { buildPlan, type Plan } from "./plan.js";
 import type { FeaturesFile } from "../schema/features.js";
@@ -21,7 +21,9 @@ function hashOf(text: string): string {
 /** Marks `text` as a plan that passed every check. */
 export function rememberCheckedPlan(store: CodexStore, text: string): void {
   try {
-    mkdirSync(path.dirname(cacheFile(store)), { recursive: true });
+    // Never through a link: refused (and the plan simply checked again next time).
+    store.makeDir(path.dirname(cacheFile(store)));
+    store.assertWritable(cacheFile(store));
     writeFileSync(cacheFile(store), hashOf(text));
   } catch {
     // Only a shortcut: without it the plan is checked again.
@@ -36,6 +38,8 @@ export async function checkedPlanFromText(
 ): Promise<Plan> {
   let known: string | undefined;
   try {
+    // A cache reached through a link is not ours: it could vouch for a plan nobody checked.
+    store.assertWritable(cacheFile(store), "trust");
     known = readFileSync(cacheFile(store), "utf8").trim();
   } catch {
     known = undefined;

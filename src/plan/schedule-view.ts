@@ -14,6 +14,8 @@ export interface ScheduledTask {
   effort: number | undefined;
   /** Credits it may spend: its `budget`, else config `task_budget`, less what it spent already; null: no limit. */
   budget: number | null;
+  /** Its agent spends no credits (a shell command): it counts 0 whatever its budget. */
+  free: boolean;
   /** Its deps that are not completed yet. */
   after: string[];
 }
@@ -32,7 +34,8 @@ export interface ScheduleView {
 
 const EFFORT_IF_UNKNOWN = 1;
 
-export function scheduleView(plan: Plan, config: Pick<Config, "agent" | "taskBudget">, progress?: ProgressFile): ScheduleView {
+/** `free`: whether an agent profile spends no credits (shell); such subtasks count 0 and need no budget. */
+export function scheduleView(plan: Plan, config: Pick<Config, "agent" | "taskBudget">, progress?: ProgressFile, free: (agent: string) => boolean = () => false): ScheduleView {
   const done = (id: string): boolean => progress?.tasks[id]?.status === "completed";
   const remaining = plan.tasks.filter((task) => !done(task.id));
   const waveOf = new Map<string, number>();
@@ -56,9 +59,9 @@ export function scheduleView(plan: Plan, config: Pick<Config, "agent" | "taskBud
   for (const task of remaining) {
     const wave = waveOf.get(task.id);
     if (wave === undefined) continue;
-    const scheduled = scheduled_(task, config, progress, done);
-    if (scheduled.budget === null) unbounded.push(task.id);
-    else plannedCredits += scheduled.budget;
+    const scheduled = scheduled_(task, config, progress, done, free);
+    if (!scheduled.free && scheduled.budget === null) unbounded.push(task.id);
+    else if (!scheduled.free) plannedCredits += scheduled.budget ?? 0;
     (waves[wave] ??= []).push(scheduled);
   }
   let last: string | undefined;
@@ -68,14 +71,16 @@ export function scheduleView(plan: Plan, config: Pick<Config, "agent" | "taskBud
   return { waves, criticalPath, plannedCredits, unbounded, completed: plan.tasks.length - remaining.length };
 }
 
-function scheduled_(task: PlanTask, config: Pick<Config, "agent" | "taskBudget">, progress: ProgressFile | undefined, done: (id: string) => boolean): ScheduledTask {
+function scheduled_(task: PlanTask, config: Pick<Config, "agent" | "taskBudget">, progress: ProgressFile | undefined, done: (id: string) => boolean, free: (agent: string) => boolean): ScheduledTask {
   const limit = task.budget ?? config.taskBudget;
   const spent = progress?.tasks[task.id]?.usage?.credits ?? 0;
+  const agent = task.agent ?? config.agent;
   return {
     id: task.id,
     name: task.name,
     feature: task.featureId,
-    agent: task.agent ?? config.agent,
+    agent,
+    free: free(agent),
     effort: task.effort,
     budget: limit === undefined ? null : Math.max(0, limit - spent),
     after: task.deps.filter((dep) => !done(dep)),
@@ -100,7 +105,7 @@ export function renderSchedule(view: ScheduleView): string {
           task.id,
           `agent ${task.agent}`,
           `effort ${task.effort ?? "-"}`,
-          `budget ${task.budget ?? "no limit"}`,
+          task.free ? "spends no credits" : `budget ${task.budget ?? "no limit"}`,
           task.after.length > 0 ? `after ${task.after.join(", ")}` : "",
         ]),
       ),
@@ -126,7 +131,7 @@ export function budgetGate(view: ScheduleView, maxCredits: number): CodexError |
     });
   }
   if (view.plannedCredits <= maxCredits) return undefined;
-  const biggest = view.waves.flat().filter((task) => task.budget !== null).sort((a, b) => (b.budget ?? 0) - (a.budget ?? 0)).slice(0, 5);
+  const biggest = view.waves.flat().filter((task) => !task.free && task.budget !== null).sort((a, b) => (b.budget ?? 0) - (a.budget ?? 0)).slice(0, 5);
   return new CodexError("E_BUDGET", `planned credits ${view.plannedCredits} exceed --max-credits ${maxCredits}`, {
     exitCode: ExitCode.budget,
     details: biggest.map((task) => `${task.id}: budget ${task.budget}`),

@@ -3,7 +3,7 @@
 // unless told (--append adds, --replace replaces and waits for no run). The planner's usage is recorded.
 import { existsSync } from "node:fs";
 import { addUsage, creditsFor } from "../agents/contract.js";
-import { knownProfileNames, resolveProfile } from "../agents/profiles.js";
+import { knownProfileNames, resolveProfile, spendsNothing } from "../agents/profiles.js";
 import { CodexError, ExitCode, UsageError } from "../errors.js";
 import { acquireLeadLock } from "../lead/lead-lock.js";
 import { buildPlan } from "../plan/plan.js";
@@ -101,7 +101,7 @@ export async function planGoal(store: CodexStore, options: PlanGoalOptions): Pro
   const added = subtaskIds(made.features);
   const features = options.budget === undefined ? made.features : withBudgets(made.features, options.budget, added.length);
   const file: FeaturesFile = { ...(options.mode === "replace" ? {} : current ?? {}), features: [...existing, ...features] };
-  const view = scheduleView(buildPlan({ features }), config);
+  const view = scheduleView(buildPlan({ features }), config, undefined, (agent) => spendsNothing(agent, config));
   const over = options.maxCredits === undefined ? undefined : budgetGate(view, options.maxCredits);
   const result = { added, usage: made.usage, repairs: made.repairs, profile: planner.name, view, over };
   if (options.dryRun || over) {

@@ -65,7 +65,9 @@ export function renderReport(plan: Plan, progress: ProgressFile, now: Date = new
   ].sort((a, b) => (plan.byId.get(a.task.id)?.order ?? 0) - (plan.byId.get(b.task.id)?.order ?? 0));
   const blockers = [
     ...stuck.map((entry) => entry.line),
-    ...summary.waiting.map((task) => `- \`${task.id}\` waits on ${task.waitsOn.map((id) => `\`${id}\``).join(", ")}`),
+    ...summary.waiting.map((task) =>
+      task.until !== undefined ? `- \`${task.id}\` waits until ${formatReportTime(task.until)}` : `- \`${task.id}\` waits on ${task.waitsOn.map((id) => `\`${id}\``).join(", ")}`,
+    ),
   ];
   lines.push(...(blockers.length === 0 ? ["None"] : blockers), "");
   // Only when an agent spent anything: a plan of shell commands has nothing to say here.

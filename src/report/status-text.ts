@@ -64,7 +64,7 @@ export function renderStatus(summary: PipelineSummary, options: RenderOptions): 
     ]),
   );
   block("Ready to start", summary.madeReady.map((task) => [v(task.id), `ready since ${v(task.after)} completed`]));
-  block("Waiting", summary.waiting.map((task) => [v(task.id), `waits on ${v(task.waitsOn.join(", "))}`]));
+  block("Waiting", summary.waiting.map((task) => [v(task.id), waitsFor(task)]));
   block(
     "Workers",
     summary.workers.map((worker) => [
@@ -79,13 +79,18 @@ export function renderStatus(summary: PipelineSummary, options: RenderOptions): 
   const spenders = [...summary.taskUsage].sort((a, b) => (b.usage.credits ?? 0) - (a.usage.credits ?? 0)).slice(0, 10);
   block(
     "Usage by subtask",
-    spenders.map(({ id, usage }) => [id, usageText(usage), usage.calls === undefined ? "" : `${usage.calls} call${usage.calls === 1 ? "" : "s"}`]),
+    spenders.map(({ id, usage }) => [v(id), usageText(usage), usage.calls === undefined ? "" : `${usage.calls} call${usage.calls === 1 ? "" : "s"}`]),
   );
   lines.push("", usageLine(summary));
   if (summary.eta) lines.push(etaLine(summary.eta));
   if (summary.unplanned.length > 0) lines.push(`Not in the plan (ignored): ${v(summary.unplanned.join(", "))}`);
   lines.push(`Last updated: ${summary.lastUpdated ?? "never"}`);
   return `${lines.join("\n")}\n`;
+}
+
+function waitsFor(task: PipelineSummary["waiting"][number]): string {
+  if (task.until !== undefined) return `waits until ${visible(task.until)} (in ${formatDuration(Math.max(0, task.inMs ?? 0))})`;
+  return `waits on ${visible(task.waitsOn.join(", "))}`;
 }
 
 /** "5 credits, 3300/550 tokens" (and the dollars a CLI reported, when it did). */

@@ -1,6 +1,6 @@
 // .codex/config.json: settings people own. Every field is optional; resolveConfig fills in the defaults.
 import { z } from "zod";
-import { parseDuration } from "../util/duration.js";
+import { parseDuration, tryParseDuration } from "../util/duration.js";
 import { Command, Duration } from "./common.js";
 
 const CliProfile = z.strictObject({
@@ -40,8 +40,8 @@ export type ShellProfile = z.infer<typeof ShellProfile>;
 export const ConfigFile = z.strictObject({
   $schema: z.string().optional(),
   workers: z.number().int().min(1).max(64).optional().describe("how many workers the lead runs at once (default 2)"),
-  heartbeat: Duration.optional().describe("how often a worker renews its lease (default 2s)"),
-  stall_timeout: Duration.optional().describe("silence after which a worker is judged stalled and killed (default 60s)"),
+  heartbeat: Duration.optional().describe("how often a worker renews its lease (default 2s; at least 50ms)"),
+  stall_timeout: Duration.optional().describe("silence after which a worker is judged stalled and killed (default 60s; longer than heartbeat)"),
   max_attempts: z.number().int().min(1).optional().describe("attempts per subtask before it fails (default 3)"),
   backoff: z
     .strictObject({
@@ -70,10 +70,47 @@ export const ConfigFile = z.strictObject({
       agent: z.string().optional().describe("agent profile that reviews each attempt's diff (pass/fail with reasons)"),
     })
     .optional(),
-  lock_stale: Duration.optional().describe("age after which a lock of a dead process is taken over (default 10s)"),
+  lock_stale: Duration.optional().describe("age after which a lock of a dead process is taken over (default 10s; at least 1s)"),
   fsync: z.boolean().optional().describe("fsync every state write for power-loss durability (default true)"),
+}).superRefine((file, ctx) => {
+  const ms = (value: string | number | undefined, fallback: string): number | undefined => tryParseDuration(value ?? fallback);
+  const timing = { heartbeatMs: ms(file.heartbeat, DEFAULT_HEARTBEAT), stallTimeoutMs: ms(file.stall_timeout, DEFAULT_STALL_TIMEOUT), lockStaleMs: ms(file.lock_stale, DEFAULT_LOCK_STALE) };
+  for (const problem of timingProblems(timing)) ctx.addIssue({ code: "custom", path: [problem.field], message: problem.message, input: file[problem.field] });
 });
 export type ConfigFile = z.infer<typeof ConfigFile>;
+
+const DEFAULT_HEARTBEAT = "2s";
+const DEFAULT_STALL_TIMEOUT = "60s";
+const DEFAULT_LOCK_STALE = "10s";
+
+/**
+ * The shortest settings that still work. A heartbeat of 0 ms restarted crashing workers in a tight loop; a stall
+ * timeout not longer than the heartbeat kills every worker between two beats; a lock that goes stale in less
+ * than a second is taken from a live writer.
+ */
+export const MIN_HEARTBEAT_MS = 50;
+export const MIN_LOCK_STALE_MS = 1000;
+
+export interface TimingProblem {
+  field: "heartbeat" | "stall_timeout" | "lock_stale";
+  message: string;
+}
+
+/** Every timing setting below its minimum, by its config field; undefined values (not durations) are skipped. */
+export function timingProblems(timing: { heartbeatMs?: number | undefined; stallTimeoutMs?: number | undefined; lockStaleMs?: number | undefined }): TimingProblem[] {
+  const problems: TimingProblem[] = [];
+  const { heartbeatMs, stallTimeoutMs, lockStaleMs } = timing;
+  if (heartbeatMs !== undefined && heartbeatMs < MIN_HEARTBEAT_MS) {
+    problems.push({ field: "heartbeat", message: `${heartbeatMs}ms is too short: a heartbeat must be at least ${MIN_HEARTBEAT_MS}ms` });
+  }
+  if (stallTimeoutMs !== undefined && heartbeatMs !== undefined && stallTimeoutMs <= heartbeatMs) {
+    problems.push({ field: "stall_timeout", message: `${stallTimeoutMs}ms must be longer than the heartbeat (${heartbeatMs}ms), or every worker is judged stalled between two beats` });
+  }
+  if (lockStaleMs !== undefined && lockStaleMs < MIN_LOCK_STALE_MS) {
+    problems.push({ field: "lock_stale", message: `${lockStaleMs}ms is too short: a lock must be allowed at least ${MIN_LOCK_STALE_MS}ms before it is taken over` });
+  }
+  return problems;
+}
 
 export interface Config {
   workers: number;
@@ -100,8 +137,8 @@ export function resolveConfig(file: ConfigFile | undefined): Config {
   const c = file ?? {};
   return {
     workers: c.workers ?? 2,
-    heartbeatMs: parseDuration(c.heartbeat ?? "2s", "heartbeat"),
-    stallTimeoutMs: parseDuration(c.stall_timeout ?? "60s", "stall_timeout"),
+    heartbeatMs: parseDuration(c.heartbeat ?? DEFAULT_HEARTBEAT, "heartbeat"),
+    stallTimeoutMs: parseDuration(c.stall_timeout ?? DEFAULT_STALL_TIMEOUT, "stall_timeout"),
     maxAttempts: c.max_attempts ?? 3,
     backoff: {
       initialMs: parseDuration(c.backoff?.initial ?? "1s", "backoff.initial"),
@@ -119,7 +156,7 @@ export function resolveConfig(file: ConfigFile | undefined): Config {
     taskTimeoutMs: parseDuration(c.task_timeout ?? "30m", "task_timeout"),
     integrationBranch: c.integration_branch ?? "codex/integration",
     reviewCommand: c.review?.command,
-    lockStaleMs: parseDuration(c.lock_stale ?? "10s", "lock_stale"),
+    lockStaleMs: parseDuration(c.lock_stale ?? DEFAULT_LOCK_STALE, "lock_stale"),
     fsync: c.fsync ?? true,
   };
 }

@@ -68,17 +68,23 @@ export type TaskState = z.infer<typeof TaskState>;
 export const WORKER_STATUSES = ["starting", "idle", "busy", "stopping", "exited"] as const;
 export const WorkerStatus = z.enum(WORKER_STATUSES);
 
+/** A process's start time in clock ticks after boot (/proc/<pid>/stat field 22): pid and start time name one process. */
+const StartTime = z.number().int().nonnegative();
+
 export const WorkerState = z.strictObject({
   status: WorkerStatus,
   task: z.string().nullable().optional(),
   attempt: z.number().int().nonnegative().nullable().optional(),
   pid: z.number().int().positive(),
+  pid_start: StartTime.optional().describe("the worker process's start time: with pid, who registered (an entry without it is not trusted)"),
   host: z.string(),
   started_at: Timestamp,
   updated_at: Timestamp,
   detail: z.string().optional(),
   agent_pid: z.number().int().positive().nullable().optional().describe("process group of the running agent"),
+  agent_start: StartTime.nullable().optional().describe("the agent process's start time, recorded with agent_pid"),
   lead_pid: z.number().int().positive().nullable().optional().describe("the lead that started this worker, if any"),
+  lead_start: StartTime.nullable().optional().describe("the lead process's start time, recorded with lead_pid"),
   worktree: z.string().optional(),
 });
 export type WorkerState = z.infer<typeof WorkerState>;

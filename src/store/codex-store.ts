@@ -13,6 +13,9 @@ import { appendEvent, type EventInput } from "./events-log.js";
 import { clearDeadHolderLock } from "./file-lock.js";
 import { JsonFile, type JsonFileOptions } from "./json-file.js";
 import { codexPaths, displayPath, inboxPath, type CodexPaths } from "./paths.js";
+import { assertNoSymlink } from "./safe-path.js";
+import { CodexError } from "../errors.js";
+import { SAFE_ID_ADVICE, unsafeIdReasons } from "../plan/id-rules.js";
 
 export interface StoreOptions {
   lockStaleMs?: number;
@@ -20,6 +23,15 @@ export interface StoreOptions {
   fsync?: boolean;
   onConcurrentEdit?: (file: string) => void;
   onLockCompromised?: (error: Error) => void;
+}
+
+/**
+ * Tasks and workers are maps keyed by id. Without a prototype, `tasks["constructor"]` is the task of that id (or
+ * undefined), never Object's constructor, and `tasks["__proto__"] = …` adds a task instead of changing the map.
+ */
+function idMapsWithoutPrototype(progress: ProgressFile): void {
+  Object.setPrototypeOf(progress.tasks, null);
+  if (progress.workers) Object.setPrototypeOf(progress.workers, null);
 }
 
 export class CodexStore {
@@ -35,7 +47,7 @@ export class CodexStore {
     this.features = this.open(this.paths.features, async () => (await import("../schema/features.js")).FeaturesFile, "features", undefined);
     this.progress = this.open(this.paths.progress, async () => (await import("../schema/progress.js")).ProgressFile, "progress", emptyProgress, () =>
       fastCheck("progress"),
-    );
+    idMapsWithoutPrototype);
     this.config = this.open(this.paths.config, async () => (await import("../schema/config.js")).ConfigFile, "config", () => ({}));
   }
 
@@ -45,19 +57,25 @@ export class CodexStore {
     editName: string,
     empty: (() => T) | undefined,
     fast?: JsonFileOptions<T>["fastCheck"],
+    prepare?: (value: T) => void,
   ): JsonFile<T> {
     return new JsonFile<T>({
       file,
       schema,
       fastCheck: fast,
+      prepare,
       label: displayPath(this.paths, file),
       fixHint: `Fix the file in your editor or run \`codex-lead edit ${editName}\`; nothing is written to it until it is valid.`,
       empty,
+      noSymlinkFrom: this.paths.dir,
       ...this.options,
     });
   }
 
+  /** The inbox of `task`; an id unsafe as a file name (read from a file, never checked) is refused. */
   inbox(task: string): JsonFile<InboxFile> {
+    const unsafe = unsafeIdReasons(task);
+    if (unsafe.length > 0) throw new CodexError("E_UNSAFE_ID", `task id ${JSON.stringify(task)} cannot name an inbox: it ${unsafe.join(", ")}`, { hint: `Task ids ${SAFE_ID_ADVICE}.` });
     return new JsonFile<InboxFile>({
       file: inboxPath(this.paths, task),
       schema: async () => (await import("../schema/inbox.js")).InboxFile,
@@ -65,12 +83,24 @@ export class CodexStore {
       label: displayPath(this.paths, inboxPath(this.paths, task)),
       fixHint: "Fix the inbox file in your editor; nothing is written to it until it is valid.",
       empty: () => ({ $schema: "../schemas/inbox.schema.json", task, messages: [] }),
+      noSymlinkFrom: this.paths.dir,
       ...this.options,
     });
   }
 
   async ensureDirs(): Promise<void> {
-    mkdirSync(this.paths.inboxDir, { recursive: true });
+    this.makeDir(this.paths.inboxDir);
+  }
+
+  /** Creates a folder under .codex/ (and those above it), refusing to go through a symbolic link. */
+  makeDir(dir: string): void {
+    assertNoSymlink(this.paths.dir, dir, "create");
+    mkdirSync(dir, { recursive: true });
+  }
+
+  /** Throws SymlinkError when a link lies between .codex/ and `file` (the file included). */
+  assertWritable(file: string, what = "write"): void {
+    assertNoSymlink(this.paths.dir, file, what);
   }
 
   async resolvedConfig(): Promise<Config> {
@@ -95,6 +125,6 @@ export class CodexStore {
   }
 
   async event(event: EventInput): Promise<void> {
-    await appendEvent(this.paths.events, event);
+    await appendEvent(this.paths.events, event, this.paths.dir);
   }
 }

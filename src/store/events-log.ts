@@ -1,19 +1,21 @@
 // .codex/events.jsonl: append-only audit log. Each event is one write(2) of one line in append mode,
 // so concurrent appenders never interleave within a line and no lock is needed. Appended synchronously:
 // a line takes microseconds, the three thread-pool round trips of an async append (open, write, close) longer.
-import { appendFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { EventLine } from "../schema/events.js";
+import path from "node:path";
 import { errnoCode } from "../errors.js";
+import { appendNoFollow } from "./safe-path.js";
 import { redactSecrets } from "../util/redact.js";
 
 export type EventInput = Omit<EventLine, "ts"> & { ts?: string };
 
-export async function appendEvent(file: string, event: EventInput): Promise<EventLine> {
+/** Appends one event. A symbolic link from `codexDir` (default: the log's folder) down to the log is refused (SymlinkError). */
+export async function appendEvent(file: string, event: EventInput, codexDir?: string): Promise<EventLine> {
   const line: EventLine = { ts: event.ts ?? new Date().toISOString(), ...event };
   // Reasons carry stderr tails: secrets of the environment are not written down.
   const text = JSON.stringify(line, (_key, value: unknown) => (typeof value === "string" ? redactSecrets(value) : value));
-  appendFileSync(file, `${text}\n`, { encoding: "utf8", flag: "a" });
+  appendNoFollow(codexDir ?? path.dirname(file), file, `${text}\n`);
   return line;
 }
 

@@ -1,13 +1,15 @@
 // A JSON file under .codex/: validated reads, and locked read-modify-write that never loses a person's unlocked save.
-import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { open } from "node:fs/promises";
+import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { z } from "zod";
 import { CodexError, InvalidFileError, errnoCode } from "../errors.js";
-import { canonicalJson, parseJsonText } from "../util/json-text.js";
+import { canonicalText, unreadableFile } from "./file-problems.js";
+import { readRawSync, readUnlocked as readUnlockedRaw, readRaw, type RawSnapshot } from "./raw-read.js";
+import { canonicalJson, isStackOverflow, parseJsonText, TOO_DEEP } from "../util/json-text.js";
 import { withFileLock } from "./file-lock.js";
 import type { FastCheck } from "../schema/fast-check.js";
 import { formatSchemaIssues } from "./schema-problems.js";
+import { assertNoSymlink } from "./safe-path.js";
 
 export interface JsonFileOptions<T> {
   file: string;
@@ -30,6 +32,13 @@ export interface JsonFileOptions<T> {
   /** Told each time a person's save landed between our read and our write and our change was re-applied on top. */
   onConcurrentEdit?: (file: string) => void;
   onLockCompromised?: (error: Error) => void;
+  /**
+   * Called on every value read before anyone sees it, e.g. to make maps keyed by id prototype-free, so that an id
+   * such as `constructor` or `__proto__` is looked up like any other.
+   */
+  prepare?: (value: T) => void;
+  /** The folder (.codex) from which down to the file no symbolic link may lie: writes through one are refused. */
+  noSymlinkFrom?: string;
 }
 
 export interface UpdateOptions {
@@ -48,74 +57,7 @@ export interface UpdateResult<T> {
   rounds: number;
 }
 
-interface RawSnapshot {
-  text: string | null;
-  ino: bigint;
-  size: bigint;
-  mtimeNs: bigint;
-  /** Permission bits of the file we read, kept by our replacement. */
-  mode: number;
-}
-
 const MAX_ROUNDS = 50;
-
-/** What a read of a missing file gives. */
-const MISSING: RawSnapshot = { text: null, ino: 0n, size: 0n, mtimeNs: 0n, mode: 0o666 };
-
-async function readRaw(file: string): Promise<RawSnapshot> {
-  let handle;
-  try {
-    handle = await open(file, "r");
-  } catch (error) {
-    if (errnoCode(error) === "ENOENT") return MISSING;
-    throw error;
-  }
-  try {
-    const info = await handle.stat({ bigint: true });
-    const text = await handle.readFile("utf8");
-    return { text, ino: info.ino, size: info.size, mtimeNs: info.mtimeNs, mode: Number(info.mode & 0o7777n) };
-  } finally {
-    await handle.close();
-  }
-}
-
-/**
- * The same as readRaw, synchronously: under the lock every thread-pool round trip is time the lock is
- * held, so the locked path reads, writes and fsyncs its temp file without leaving the main thread.
- * With `maxBytes`, a larger file is not read (undefined).
- */
-function readRawSync(file: string): RawSnapshot;
-function readRawSync(file: string, maxBytes: number): RawSnapshot | undefined;
-function readRawSync(file: string, maxBytes?: number): RawSnapshot | undefined {
-  let fd: number;
-  try {
-    fd = openSync(file, "r");
-  } catch (error) {
-    if (errnoCode(error) === "ENOENT") return MISSING;
-    throw error;
-  }
-  try {
-    const info = fstatSync(fd, { bigint: true });
-    if (maxBytes !== undefined && info.size > BigInt(maxBytes)) return undefined;
-    const text = readFileSync(fd, "utf8");
-    return { text, ino: info.ino, size: info.size, mtimeNs: info.mtimeNs, mode: Number(info.mode & 0o7777n) };
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * Outside the lock, files up to this size are read synchronously (an async read is four thread-pool round trips,
- * which cost more than reading a small file), larger ones asynchronously: the lead reads the plan every tick,
- * and read synchronously a 1.8 MB features.json left it no idle time to collect garbage in (peak memory on
- * 10,000 subtasks 140 -> 160-195 MB).
- */
-const SYNC_READ_MAX_BYTES = 256 * 1024;
-
-/** readRaw for the unlocked reads: synchronous for small files (see SYNC_READ_MAX_BYTES). */
-async function readUnlocked(file: string): Promise<RawSnapshot> {
-  return readRawSync(file, SYNC_READ_MAX_BYTES) ?? (await readRaw(file));
-}
 
 /** The process umask, read once (process.umask() without an argument only reads it). */
 const UMASK = process.umask();
@@ -211,6 +153,28 @@ export class JsonFile<T> {
     return checked.success ? [] : formatSchemaIssues(checked.error.issues, schema);
   }
 
+  /** The file as it is on disk; a folder or an unreadable file where the file should be is a named error. */
+  private async readUnlocked(): Promise<RawSnapshot> {
+    try {
+      return await readUnlockedRaw(this.file);
+    } catch (error: unknown) {
+      throw unreadableFile(this.label, error);
+    }
+  }
+
+  private readLocked(): RawSnapshot {
+    try {
+      return readRawSync(this.file);
+    } catch (error: unknown) {
+      throw unreadableFile(this.label, error);
+    }
+  }
+
+  private prepared(value: T): T {
+    this.options.prepare?.(value);
+    return value;
+  }
+
   /** Throws InvalidFileError naming line and column when text is not JSON; returns the parsed value unchecked. */
   parseJson(text: string): unknown {
     const parsed = parseJsonText(text);
@@ -223,35 +187,47 @@ export class JsonFile<T> {
 
   /** Parses and validates text; throws InvalidFileError naming line/column or field. */
   async parse(text: string): Promise<T> {
-    if (text === this.validatedText) return JSON.parse(text) as T;
+    if (text === this.validatedText) return this.prepared(JSON.parse(text) as T);
     const value = this.parseJson(text);
-    const problems = await this.problemsOf(value);
+    let problems: string[];
+    try {
+      problems = await this.problemsOf(value);
+    } catch (error: unknown) {
+      // JSON.parse takes any depth; the checks (and everything after them) recurse, and run out of stack.
+      if (!isStackOverflow(error)) throw error;
+      problems = [TOO_DEEP];
+    }
     if (problems.length > 0) throw new InvalidFileError(this.label, problems, this.fixHint);
     this.validatedText = text;
-    return value as T;
+    return this.prepared(value as T);
   }
 
   /** A value of our own, nobody else holds: parsed from the text, or a copy of the empty value. */
   private async valueOf(snapshot: RawSnapshot): Promise<T> {
     if (snapshot.text !== null) return this.parse(snapshot.text);
-    if (this.options.empty) return structuredClone(this.options.empty());
+    if (this.options.empty) return this.prepared(structuredClone(this.options.empty()));
     throw new CodexError("E_MISSING_FILE", `${this.label} does not exist`, {
       hint: "Run `codex-lead init` in the repository first.",
     });
   }
 
+  /** Throws SymlinkError when the file, or a folder between .codex/ and it, is a symbolic link (checked before the lock is taken). */
+  assertWritable(): void {
+    if (this.options.noSymlinkFrom !== undefined) assertNoSymlink(this.options.noSymlinkFrom, this.file);
+  }
+
   async exists(): Promise<boolean> {
-    return (await readUnlocked(this.file)).text !== null;
+    return (await this.readUnlocked()).text !== null;
   }
 
   /** The validated content, without taking the lock (every write is an atomic replace, so a read is never torn). */
   async read(): Promise<T> {
-    return this.valueOf(await readUnlocked(this.file));
+    return this.valueOf(await this.readUnlocked());
   }
 
   /** The raw text as it is on disk, or null when missing. */
   async readText(): Promise<string | null> {
-    return (await readUnlocked(this.file)).text;
+    return (await this.readUnlocked()).text;
   }
 
   /**
@@ -260,12 +236,13 @@ export class JsonFile<T> {
    * InvalidFileError (and writes nothing) while the file on disk is invalid.
    */
   async update(mutate: (draft: T) => T | void | Promise<T | void>, options: UpdateOptions = {}): Promise<UpdateResult<T>> {
+    this.assertWritable();
     await this.checkers();
     return withFileLock(
       this.file,
       async () => {
         for (let round = 1; round <= MAX_ROUNDS; round++) {
-          const before = readRawSync(this.file);
+          const before = this.readLocked();
           // Freshly parsed, so mutate may change it in place: no copy under the lock (18 ms on 10,000 tasks).
           const draft = await this.valueOf(before);
           const returned = await mutate(draft);
@@ -276,7 +253,7 @@ export class JsonFile<T> {
               details: problems,
             });
           }
-          const text = canonicalJson(next);
+          const text = canonicalText(this.label, next, this.fixHint);
           if (text === before.text) return { value: next, changed: false, rounds: round };
           // The slow part (write, fsync) goes to a temp file first; then, synchronously, the check that
           // no person saved since our read and the atomic rename, back to back. When a person did
@@ -313,6 +290,7 @@ export class JsonFile<T> {
 
   /** Writes a whole value (under the lock) only if the file does not exist yet. Returns whether it wrote. */
   async createIfMissing(value: T): Promise<boolean> {
+    this.assertWritable();
     let created = false;
     await withFileLock(this.file, async () => {
       const before = await readRaw(this.file);

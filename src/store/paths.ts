@@ -1,5 +1,6 @@
 // Where everything lives under a repository's .codex/ folder.
 import path from "node:path";
+import { unsafeIdReasons } from "../plan/id-rules.js";
 
 export interface CodexPaths {
   root: string;
@@ -28,6 +29,14 @@ export function codexPaths(root: string): CodexPaths {
     schemas: path.join(dir, "schemas"),
     gitignore: path.join(dir, ".gitignore"),
   };
+}
+
+/**
+ * The worktree of worker `id`, or undefined when the id is not safe as a folder name: ids are read from
+ * progress.json (a person's edit, a stale entry), and `../../x` must never become a path.
+ */
+export function workerWorktree(paths: CodexPaths, id: string): string | undefined {
+  return unsafeIdReasons(id).length === 0 ? path.join(paths.worktrees, id) : undefined;
 }
 
 export function inboxPath(paths: CodexPaths, task: string): string {

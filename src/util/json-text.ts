@@ -21,7 +21,21 @@ export function lineColumnAt(text: string, position: number): { line: number; co
   return { line, column: position - lineStart + 1 };
 }
 
+/**
+ * JSON.parse takes any depth, but the checks after it recurse: a file nested thousands of levels deep runs them
+ * out of stack. Callers turn that into this problem, naming their file.
+ */
+export const TOO_DEEP = "the JSON is nested too deeply to be checked (thousands of levels); no file of ours needs more than a few dozen";
+
+export function isStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && /call stack/i.test(error.message);
+}
+
 export function parseJsonText(text: string): JsonParseResult {
+  // Some editors on Windows start a UTF-8 file with a byte order mark, which JSON does not allow.
+  if (text.charCodeAt(0) === 0xfeff) {
+    return { ok: false, problem: { line: 1, column: 1, message: "the file starts with a UTF-8 byte order mark (BOM), which JSON does not allow; save it as UTF-8 without BOM" } };
+  }
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {
@@ -78,7 +92,8 @@ function canonicalize(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonicalize);
   if (value !== null && typeof value === "object") {
     const source = value as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
+    // Without a prototype: a key such as "__proto__" (a task id) is then an ordinary key, not the object's prototype.
+    const out = Object.create(null) as Record<string, unknown>;
     for (const key of Object.keys(source).sort(compareKeys)) {
       const item = source[key];
       if (item !== undefined) out[key] = canonicalize(item);

@@ -7,13 +7,20 @@ export function assertPid(pid: number): void {
   if (!Number.isInteger(pid) || pid <= 0) throw new RangeError(`invalid pid ${String(pid)}`);
 }
 
-/** The state letter and process group of a Linux process from /proc, or undefined when unavailable. */
-export function procStat(pid: number): { state: string; pgrp: number } | undefined {
+export interface ProcStat {
+  state: string;
+  pgrp: number;
+  /** Start time in clock ticks after boot (field 22): with the pid, it names one process for the life of the system. */
+  start: number;
+}
+
+/** State letter, process group and start time of a Linux process from /proc, or undefined when unavailable. */
+export function procStat(pid: number): ProcStat | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // "pid (comm) state ppid pgrp ..." where comm may itself hold spaces and parentheses.
+    // "pid (comm) state ppid pgrp ..." where comm may itself hold spaces and parentheses; state is field 3.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { state: fields[0] ?? "", pgrp: Number(fields[2]) };
+    return { state: fields[0] ?? "", pgrp: Number(fields[2]), start: Number(fields[19]) };
   } catch {
     return undefined;
   }

@@ -1,10 +1,10 @@
 // The task's inbox during an attempt: cancel stops the agent; notes and feedback reach it either through the
 // notes file (shell and cli agents, acknowledged once written there) or through the conversation (the openai
 // agent takes them before its next call and acknowledges them only then).
-import { appendFile } from "node:fs/promises";
 import type { LiveMessage } from "../agents/contract.js";
 import type { InboxFile, InboxMessage } from "../schema/inbox.js";
 import type { CodexStore } from "../store/codex-store.js";
+import { appendNoFollow } from "../store/safe-path.js";
 import type { AttemptToken } from "../ops/fence.js";
 import { notesFile } from "./agent-env.js";
 
@@ -44,7 +44,8 @@ export async function readInbox(
   const notes = pending
     .filter(isNote)
     .map((m) => `[${m.created_at}] ${m.kind} from ${m.from ?? "someone"}: ${m.text ?? ""}\n`);
-  if (notes.length > 0) await appendFile(notesFile(store.paths, token), notes.join(""));
+  // Never through a link: the notes file is in .codex/notes, and open refuses a link put in its place.
+  if (notes.length > 0) appendNoFollow(store.paths.dir, notesFile(store.paths, token), notes.join(""));
   await ack(store, token, pending.map((m) => m.id));
   const now = new Date().toISOString();
   return { ...inbox, messages: inbox.messages.map((m) => (pending.includes(m) ? { ...m, acked_at: now, acked_by: token.worker } : m)) };

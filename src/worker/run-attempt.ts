@@ -1,24 +1,21 @@
 // One attempt of one subtask, start to hand-off: worktree, agent, heartbeats, inbox, commit, report.
-import { mkdirSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { addUsage, type AgentInput, type AgentResult } from "../agents/contract.js";
 import { checkedResult, spending } from "./attempt-outcome.js";
+import { handOff, type HandoffFields } from "./attempt-handoff.js";
 import { profileNameOf, resolveProfile } from "../agents/profiles.js";
 import { buildTaskPrompt } from "../agents/prompt.js";
 import { runAgent } from "../agents/run-agent.js";
-import { runShellAgent } from "../agents/shell.js";
 import { commitAll, subjectLine } from "../git/index.js";
 import { parseDuration } from "../util/duration.js";
+import { startTimeOf } from "../util/process-identity.js";
+import { writeNoFollow } from "../store/safe-path.js";
 import { commitSubmodules, markWorktreeClean, prepareWorktree, saveLeftovers, workBranch } from "./worktree.js";
+import { planOfText, type Plan } from "../plan/load-plan.js";
 
 export { workBranch } from "./worktree.js";
-import { planOfText, type Plan } from "../plan/load-plan.js";
-import type { Config } from "../schema/config.js";
-import type { InboxMessage } from "../schema/inbox.js";
-import type { Handoff } from "../schema/progress.js";
 import type { CodexStore } from "../store/codex-store.js";
-import { agentEnv, ensureWorkerShim, notesFile } from "./agent-env.js";
+import { agentEnv, notesFile, prepareAttemptFiles } from "./agent-env.js";
 import { agentTask, attemptBudget, attemptFiles, attemptHistory, budgetExhaustedReason } from "./agent-input.js";
 import { resumePoint, type ResumePoint } from "./resume.js";
 import { ack, readInbox, takeMessages, type StopReason } from "./attempt-inbox.js";
@@ -26,19 +23,9 @@ import { fenceCheck, fencedTaskUpdate, type AttemptToken } from "../ops/fence.js
 import { reportTaskProgress } from "../ops/agent-reports.js";
 import { sendMessage } from "../ops/inbox.js";
 import { guardFeedback, refusedChanges } from "../guard/check-changes.js";
-import { redactSecrets } from "../util/redact.js";
+import { reviewGate } from "./review-gate.js";
+import type { AttemptContext } from "./attempt-context.js";
 
-export interface AttemptContext {
-  store: CodexStore;
-  config: Config;
-  heartbeatMs: number;
-  token: AttemptToken;
-  message: InboxMessage;
-  /** The integration commit to start from (the assignment's, else the task entry's). */
-  base: string | undefined;
-  stop: AbortSignal;
-  log: (line: string) => void;
-}
 
 /**
  * An agent that ends sooner never has its pid written (one locked write less per attempt); a worker killed
@@ -103,7 +90,10 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
   const notesToFile = kind !== "openai";
   // The lease is renewed from before the worktree is prepared until the hand-off: a slow checkout or a slow
   // commit hook is not a stall. The beats stop before the hand-off is written.
-  const heartbeats = startHeartbeats(context, stopAgent, notesToFile);
+  // Once the agent ended, notes and feedback are left in the inbox for the next attempt (the review gate's own
+  // feedback among them): a beat during the review must not file them in this attempt's notes, read by no one.
+  let agentRunning = true;
+  const heartbeats = startHeartbeats(context, stopAgent, () => notesToFile && agentRunning);
   const handOffNow = async (result: HandoffFields, agentResult?: unknown): Promise<boolean> => {
     await heartbeats.stop();
     return handOff(context, result, agentResult);
@@ -112,7 +102,7 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
     // The openai agent continues an attempt that was cut off, from its kept work and call record (never paying twice).
     const resume = kind === "openai" ? await resumeFrom(context, base) : undefined;
     try {
-      await prepareWorktree(store.paths.root, worktree, branch, resume?.head ?? base, token.worker);
+      await prepareWorktree(store.paths, worktree, branch, resume?.head ?? base, token.worker);
     } catch (error: unknown) {
       await acked;
       return await handOffNow({ outcome: "failed", error: `could not prepare worktree ${worktree}: ${error instanceof Error ? error.message : String(error)}` });
@@ -120,8 +110,13 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
     await acked;
     // The lead's assignment already named branch and worktree: a read checks the token before the agent starts
     // (the heartbeats fence every write after), and the ack above tells that we took the assignment.
-    mkdirSync(path.dirname(notesFile(store.paths, token)), { recursive: true });
-    const [fence, shimDir] = await Promise.all([fenceCheck(store, token, "start"), ensureWorkerShim(store.paths)]);
+    let shimDir: string;
+    try {
+      shimDir = await prepareAttemptFiles(store.paths, token);
+    } catch (error: unknown) {
+      return await handOffNow({ outcome: "failed", error: error instanceof Error ? error.message : String(error) });
+    }
+    const fence = await fenceCheck(store, token, "start");
     if (!fence.applied) return false;
     const budget = attemptBudget(subtask, fence.task, context.config);
     // Only agents that spend credits can be stopped by a budget: a shell command runs whatever it is.
@@ -159,15 +154,18 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
         ...(resume ? { resume: { fromAttempt: resume.fromAttempt } } : {}),
         onSpawn: (pid) => {
           clearTimeout(recordPid);
-          recordPid = setTimeout(() => void recordAgentPid(store, token, pid).catch(() => undefined), AGENT_PID_DELAY_MS);
+          // Its start time is read now, while the pid surely names our agent: the lead checks both before signalling.
+          const start = startTimeOf(pid) ?? null;
+          recordPid = setTimeout(() => void recordAgentPid(store, token, pid, start).catch(() => undefined), AGENT_PID_DELAY_MS);
         },
         log,
       };
       // Every kind gets the task prompt as a file too: a shell command (a CSV job's, say) reads it from there.
-      await writeFile(files.promptFile, buildTaskPrompt(input));
+      writeNoFollow(store.paths.dir, files.promptFile, buildTaskPrompt(input));
       env["CODEX_PROMPT_FILE"] = files.promptFile;
       outcome = await runAgent(input);
     } finally {
+      agentRunning = false;
       clearTimeout(recordPid);
     }
 
@@ -195,29 +193,22 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
     }
     const refused = await refusedChanges(worktree, base, subtask, context.config).catch((error: unknown) => `could not list the changed files: ${error instanceof Error ? error.message : String(error)}`);
     if (refused) {
-      await keepWork(context, worktree, trailers, `wip: ${token.task} attempt ${token.attempt} (refused by the file guard)`);
+      await keep("refused by the file guard");
       await sendMessage(store, token.task, { kind: "feedback", from: "guard", text: guardFeedback(refused) });
       return await handOffNow({ outcome: "failed", error: `file guard: ${refused}`, ...spent });
     }
-    if (context.config.reviewCommand) {
-      const review = await runShellAgent({
-        command: context.config.reviewCommand,
-        cwd: worktree,
-        env,
-        timeoutMs: context.config.taskTimeoutMs,
-        signal: agentStop.signal,
-      });
-      if (!review.ok) {
-        await keep("review failed");
-        await sendMessage(store, token.task, { kind: "feedback", from: "review", text: `review failed: ${review.message}` });
-        return await handOffNow({ outcome: "failed", error: `review gate failed: ${review.message}`, ...spent });
-      }
+    const gate = await reviewGate({ context, subtask, worktree, base, env, signal: agentStop.signal, creditsOf: budget.creditsOf });
+    // The reviewer's usage is the subtask's too: it counts toward its budget.
+    if (gate.usage) spent.usage = addUsage(spent.usage, gate.usage);
+    if (!gate.ok) {
+      await keep("review failed");
+      return await handOffNow({ outcome: "failed", error: gate.error, ...spent });
     }
     let commit: string;
     try {
       await commitSubmodules(worktree, `${token.task}: submodule changes of attempt ${token.attempt}`, trailers);
       // One line: a name with line breaks must not start a paragraph git would read as the commit's trailers.
-      commit = await commitAll(worktree, { message: subjectLine(`${token.task}: ${subtask.name}`), trailers, allowEmpty: true });
+      commit = await commitAll(worktree, { message: subjectLine(`${token.task}: ${subtask.name}`), trailers: { ...trailers, ...gate.trailers }, allowEmpty: true });
       markWorktreeClean(worktree);
     } catch (error: unknown) {
       // The work outlives a failed commit (a hook, a signing key, a clean filter): saved on the branch without hooks
@@ -233,7 +224,7 @@ export async function runAttempt(context: AttemptContext): Promise<boolean> {
 }
 
 /** Renews the lease and reads the inbox every heartbeat until stopped; stop() resolves once the last beat is done. */
-function startHeartbeats(context: AttemptContext, stopAgent: (reason: StopReason) => void, notesToFile: boolean): { stop(): Promise<void> } {
+function startHeartbeats(context: AttemptContext, stopAgent: (reason: StopReason) => void, notesToFile: () => boolean): { stop(): Promise<void> } {
   const { store, token, log } = context;
   let beating = true;
   let wakeBeats: (() => void) | undefined;
@@ -258,7 +249,7 @@ function startHeartbeats(context: AttemptContext, stopAgent: (reason: StopReason
           if (me) me.updated_at = now;
         });
         if (!fence.applied) stopAgent("withdrawn");
-        await readInbox(store, token, stopAgent, notesToFile);
+        await readInbox(store, token, stopAgent, notesToFile());
       } catch (error: unknown) {
         log(`heartbeat: ${error instanceof Error ? error.message : String(error)}`);
       }
@@ -301,49 +292,10 @@ async function keepWork(context: AttemptContext, worktree: string, trailers: Rec
   }
 }
 
-type HandoffFields = Omit<Handoff, "attempt" | "at">;
-
-/**
- * True when the hand-off was written (it sets our worker entry idle in the same write). The attempt's usage is
- * added to the task's total in that same fenced write, so it is counted once; the result the agent gave too.
- */
-async function handOff(context: AttemptContext, result: HandoffFields, agentResult?: unknown): Promise<boolean> {
-  const { store, token } = context;
-  // Reasons quote stderr and git: the environment's secrets are not written into progress.json.
-  if (result.error !== undefined) result = { ...result, error: redactSecrets(result.error) };
-  const fence = await fencedTaskUpdate(store, token, `hand-off (${result.outcome})`, (task, progress) => {
-    const now = new Date().toISOString();
-    // Free for the next assignment in the same write: the lead need not wait for another round trip.
-    const me = progress.workers?.[token.worker];
-    if (me && me.task === token.task && me.attempt === token.attempt) {
-      Object.assign(me, { status: "idle", task: null, attempt: null, agent_pid: null, updated_at: now });
-    }
-    task.handoff = { attempt: token.attempt, at: now, ...result };
-    task.updated_at = now;
-    task.detail = result.outcome === "succeeded" ? "done; waiting for the lead to merge" : `failed: ${result.error ?? "the agent failed"}`;
-    if (result.outcome === "succeeded") task.percent = 100;
-    if (result.usage) task.usage = addUsage(task.usage, result.usage);
-    if (result.final_message !== undefined) task.final_message = result.final_message;
-    if (agentResult !== undefined) task.result = agentResult;
-  });
-  if (fence.applied) {
-    const spent = result.usage ? { usage: result.usage } : {};
-    await store.event({
-      type: "attempt.handoff",
-      task: token.task,
-      attempt: token.attempt,
-      worker: token.worker,
-      reason: result.outcome === "failed" ? result.error : undefined,
-      data: result.outcome === "succeeded" ? { commit: result.commit, ...spent } : { outcome: "failed", ...(result.blocked ? { blocked: true } : {}), ...spent },
-    });
-  }
-  return fence.applied;
-}
-
 /** The running agent's process group, for the lead to kill should this worker die. */
-async function recordAgentPid(store: CodexStore, token: AttemptToken, pid: number): Promise<void> {
+async function recordAgentPid(store: CodexStore, token: AttemptToken, pid: number, start: number | null): Promise<void> {
   await store.progress.update((progress) => {
     const me = progress.workers?.[token.worker];
-    if (me && me.task === token.task && me.attempt === token.attempt) me.agent_pid = pid;
+    if (me && me.task === token.task && me.attempt === token.attempt) Object.assign(me, { agent_pid: pid, agent_start: start });
   });
 }

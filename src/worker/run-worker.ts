@@ -3,8 +3,9 @@
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { InvalidFileError } from "../errors.js";
-import { isProcessAlive } from "../agents/shell.js";
+import { CodexError, InvalidFileError, UsageError } from "../errors.js";
+import { SAFE_ID_ADVICE, unsafeIdReasons } from "../plan/id-rules.js";
+import { isClaimLive, startTimeOf, workerClaim, type ProcessClaim } from "../util/process-identity.js";
 import { resolveConfig, type Config } from "../schema/config.js";
 import type { InboxMessage } from "../schema/inbox.js";
 import type { ProgressFile, WorkerState } from "../schema/progress.js";
@@ -33,25 +34,28 @@ interface Assignment {
 }
 
 export async function runWorker(options: WorkerOptions): Promise<number> {
+  const id = options.id ?? `w${process.pid}`;
+  // The id names our worktree (.codex/worktrees/<id>) and goes into refs and trailers: checked before any use.
+  assertSafeWorkerId(id);
   let config: Config = resolveConfig(await new CodexStore(options.root).config.read());
   const store = new CodexStore(options.root, { lockStaleMs: config.lockStaleMs, fsync: config.fsync });
-  const id = options.id ?? `w${process.pid}`;
   const log = options.log ?? ((line: string) => process.stderr.write(`[${id}] ${redactSecrets(line)}\n`));
   const heartbeatMs = options.heartbeatMs ?? config.heartbeatMs;
+  // The lead we follow, as a claim: its start time is taken now, while it is surely the process that started us.
+  let lead: ProcessClaim | undefined = options.leadPid ? { pid: options.leadPid, start: startTimeOf(options.leadPid) } : undefined;
+
+  await ensureGitIdentity(options.root); // a worker started by hand in a repository without one
+  await register(store, id, lead);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
   const wake = new Wake(store.paths.dir);
   stop.signal.addEventListener("abort", () => wake.poke());
-
-  await ensureGitIdentity(options.root); // a worker started by hand in a repository without one
-  await register(store, id, options.leadPid);
   await store.event({ type: "worker.started", worker: id, data: { pid: process.pid, host: os.hostname() } });
   let lastBeat = 0;
   let attempts = 0;
   let hintUntil = 0;
-  let leadPid = options.leadPid;
   let leadGoneSince: number | undefined;
   const leadGraceMs = Math.max(5000, 5 * heartbeatMs);
   try {
@@ -68,7 +72,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
         let progress: ProgressFile;
         try {
           // The lead we follow now (an adopting lead replaces the one that started us), should we re-register.
-          progress = await heartbeat(store, id, leadPid);
+          progress = await heartbeat(store, id, lead);
           lastBeat = Date.now();
         } catch (error: unknown) {
           if (!(error instanceof InvalidFileError)) throw error;
@@ -78,9 +82,13 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
         }
         const me = progress.workers?.[id];
         if (me?.status === "stopping") break;
-        if (leadPid && me?.lead_pid && me.lead_pid !== leadPid) {
+        if (me && me.pid !== process.pid) {
+          log(`worker id ${id} now belongs to the live worker with pid ${me.pid}: exiting`);
+          break;
+        }
+        if (lead && me?.lead_pid && me.lead_pid !== lead.pid) {
           log(`adopted by lead ${me.lead_pid}`);
-          leadPid = me.lead_pid;
+          lead = { pid: me.lead_pid, start: me.lead_start ?? startTimeOf(me.lead_pid) };
         }
         offer = offerIn(progress, id);
         // The assignment was withdrawn (blocked, cancelled, reassigned) before we started: go idle.
@@ -92,8 +100,13 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       let assignment: Assignment | undefined;
       if (offer) {
         const { token, base } = offer;
-        const inbox = await store.inbox(token.task).read();
-        const message = inbox.messages.findLast((m) => m.kind === "assignment" && m.attempt === token.attempt && m.worker === id);
+        // A person's invalid save of the inbox after the assignment was written: wait for the fix, do not crash.
+        const inbox = await store.inbox(token.task).read().catch((error: unknown) => {
+          if (!(error instanceof CodexError)) throw error;
+          log(`waiting: ${error.message}`);
+          return undefined;
+        });
+        const message = inbox?.messages.findLast((m) => m.kind === "assignment" && m.attempt === token.attempt && m.worker === id);
         if (message) assignment = { token, message, base: message.base ?? base };
         hintUntil = 0;
       }
@@ -105,11 +118,11 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
         if (options.once && attempts >= 1) break;
         continue;
       }
-      if (leadPid && !isProcessAlive(leadPid)) {
+      if (lead && !isClaimLive(lead)) {
         // A restarted lead may adopt us (it writes its pid into our entry); give it time before leaving.
         leadGoneSince ??= Date.now();
         if (Date.now() - leadGoneSince > leadGraceMs) {
-          log(`lead ${leadPid} is gone and nothing is assigned: exiting`);
+          log(`lead ${lead.pid} is gone and nothing is assigned: exiting`);
           break;
         }
       } else {
@@ -135,7 +148,8 @@ interface Offer {
 /** Our assignment, when progress.json gives us one: our entry and the task's agree. */
 function offerIn(progress: ProgressFile | undefined, id: string): Offer | undefined {
   const me = progress?.workers?.[id];
-  if (!me?.task || !me.attempt) return undefined;
+  // A task id becomes file names (inbox, notes) and a branch: one a person's edit made unsafe is never taken.
+  if (!me?.task || !me.attempt || unsafeIdReasons(me.task).length > 0) return undefined;
   const task = progress?.tasks[me.task];
   if (task?.status !== "in_progress" || task.assignee !== id || task.attempt !== me.attempt) return undefined;
   return { token: { task: me.task, attempt: me.attempt, worker: id }, base: task.base };
@@ -168,26 +182,49 @@ function assignmentHinted(store: CodexStore, id: string, changed: string[]): boo
 }
 
 /** Our entry as a worker that just joined (or re-joins after a person removed it). */
-function freshEntry(leadPid: number | undefined, now: string): WorkerState {
-  return { status: "idle", task: null, attempt: null, pid: process.pid, host: os.hostname(), started_at: now, updated_at: now, lead_pid: leadPid ?? null };
+function freshEntry(lead: ProcessClaim | undefined, now: string): WorkerState {
+  return {
+    status: "idle",
+    task: null,
+    attempt: null,
+    pid: process.pid,
+    pid_start: startTimeOf(process.pid),
+    host: os.hostname(),
+    started_at: now,
+    updated_at: now,
+    lead_pid: lead?.pid ?? null,
+    lead_start: lead?.start ?? null,
+  };
 }
 
-async function register(store: CodexStore, id: string, leadPid: number | undefined): Promise<void> {
+function assertSafeWorkerId(id: string): void {
+  const reasons = unsafeIdReasons(id);
+  if (reasons.length === 0) return;
+  throw new UsageError(`worker id ${JSON.stringify(id)} cannot be used: it ${reasons.join(", ")}`, `It names the worker's folder and git branch: ${SAFE_ID_ADVICE}, e.g. --id w1.`);
+}
+
+/** Registers us under `id`, unless a live worker (its identity checked) already has that id: two would share a worktree. */
+async function register(store: CodexStore, id: string, lead: ProcessClaim | undefined): Promise<void> {
   await store.ensureDirs();
   await store.progress.update((progress) => {
     progress.workers ??= {};
-    progress.workers[id] = freshEntry(leadPid, new Date().toISOString());
+    const other = progress.workers[id];
+    if (other && other.status !== "exited" && other.pid !== process.pid && other.host === os.hostname() && isClaimLive(workerClaim(other))) {
+      throw new UsageError(`worker id ${id} is taken by a live worker (pid ${other.pid})`, "Give this worker another --id, or stop the other one first.");
+    }
+    progress.workers[id] = freshEntry(lead, new Date().toISOString());
   });
 }
 
 /** Renews our lease (re-registering if a person removed our entry) and returns what the file says now. */
-async function heartbeat(store: CodexStore, id: string, leadPid: number | undefined): Promise<ProgressFile> {
+async function heartbeat(store: CodexStore, id: string, lead: ProcessClaim | undefined): Promise<ProgressFile> {
   const { value } = await store.progress.update((progress) => {
     const now = new Date().toISOString();
     progress.workers ??= {};
     const me = progress.workers[id];
-    if (me) me.updated_at = now;
-    else progress.workers[id] = freshEntry(leadPid, now);
+    if (me?.pid === process.pid) me.updated_at = now;
+    // A live worker that took over our id (after our entry was judged dead) keeps it: we leave (see the loop).
+    else if (!me || me.host !== os.hostname() || !isClaimLive(workerClaim(me))) progress.workers[id] = freshEntry(lead, now);
   });
   return value;
 }

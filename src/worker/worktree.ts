@@ -1,10 +1,13 @@
-// A worker's own worktree: created once per worker, then switched to a fresh branch at the base for each attempt.
+// A worker's own worktree: created once per worker (with codex-crew's marker), then switched to a fresh branch at
+// the base for each attempt. An existing folder is reused only when it is one of ours: never a person's worktree.
 // Work left in it is never discarded: it is committed on its branch first, or the worktree is not reused.
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { CodexError } from "../errors.js";
-import { commitAll, statusCount, worktreeAdd, type Trailers } from "../git/index.js";
+import { commitAll, gitCommonDir, statusCount, whyNotOurs, worktreeAdd, worktreeList, type Trailers } from "../git/index.js";
 import { runGit, splitNul } from "../git/run-git.js";
+import { assertNoSymlink } from "../store/safe-path.js";
+import type { CodexPaths } from "../store/paths.js";
 
 /** The branch of one attempt: codex/work/<task>/a<attempt>. */
 export function workBranch(token: { task: string; attempt: number }): string {
@@ -13,6 +16,9 @@ export function workBranch(token: { task: string; attempt: number }): string {
 
 /** Worktrees whose last attempt ended in a commit of everything (add -A): no untracked leftovers to clean. */
 const leftClean = new Set<string>();
+
+/** Worktrees this process created or checked: known to be ours (the check costs a `git worktree list`). */
+const checked = new Set<string>();
 
 export function markWorktreeClean(worktree: string): void {
   leftClean.add(worktree);
@@ -28,11 +34,18 @@ export function attemptOfBranch(branch: string): { task: string; attempt: string
   return match ? { task: match[1] ?? "", attempt: match[2] ?? "0" } : undefined;
 }
 
-export async function prepareWorktree(root: string, worktree: string, branch: string, base: string, worker: string): Promise<void> {
+export async function prepareWorktree(paths: CodexPaths, worktree: string, branch: string, base: string, worker: string): Promise<void> {
   const clean = leftClean.delete(worktree);
+  assertNoSymlink(paths.dir, worktree, "use the worktree");
   if (!existsSync(worktree)) {
-    await worktreeAdd(root, worktree, branch, base);
+    await worktreeAdd(paths.root, worktree, branch, base, { markOurs: true });
+    checked.add(worktree);
     return;
+  }
+  if (!checked.has(worktree)) {
+    const why = whyNotOurs({ codexDir: paths.dir, worktreesDir: paths.worktrees, commonDir: await gitCommonDir(paths.root), listed: await worktreeList(paths.root) }, worktree);
+    if (why !== undefined) throw new Error(`${worktree} is not a worktree codex-crew made (${why}); it is left as it is — move it away or run \`codex-lead gc\``);
+    checked.add(worktree);
   }
   if (!clean) await saveBeforeReuse(worktree, worker);
   await runGit(worktree, ["switch", "--quiet", "--discard-changes", "-C", branch, base]);
@@ -89,8 +102,8 @@ export async function commitSubmodules(worktree: string, message: string, traile
   if (!existsSync(path.join(worktree, ".gitmodules"))) return;
   const gitlinks = splitNul((await runGit(worktree, ["ls-files", "-s", "-z"])).stdout)
     .filter((entry) => entry.startsWith("160000 "))
-    .map((entry) => entry.slice(entry.indexOf("\t") + 1));
-  for (const sub of gitlinks) {
+    .map((entry) => ({ sub: entry.slice(entry.indexOf("\t") + 1), recorded: entry.split(" ")[1] ?? "" }));
+  for (const { sub, recorded } of gitlinks) {
     const dir = path.join(worktree, sub);
     if (!existsSync(path.join(dir, ".git"))) {
       const written = existsSync(dir) ? readdirSync(dir) : [];
@@ -101,9 +114,9 @@ export async function commitSubmodules(worktree: string, message: string, traile
       }
       continue;
     }
-    if ((await statusCount(dir)).uncommitted === 0) continue;
     try {
-      await commitAll(dir, { message, trailers, allowEmpty: false, plain: true });
+      if ((await statusCount(dir)).uncommitted > 0) await commitAll(dir, { message, trailers, allowEmpty: false, plain: true });
+      await keepSubmoduleCommit(worktree, dir, recorded);
     } catch (error: unknown) {
       throw new CodexError("E_SUBMODULE", `the changes inside submodule ${sub} could not be committed there: ${gitMessage(error)}`, {
         hint: `They are left in ${dir}; commit them there by hand.`,
@@ -111,4 +124,16 @@ export async function commitSubmodules(worktree: string, message: string, traile
       });
     }
   }
+}
+
+/**
+ * A submodule checked out in a linked worktree keeps its repository inside that worktree's git dir, which goes
+ * when the worktree is removed: its new commit is pushed into the superproject's repository (refs/codex/submodules/)
+ * so that the commit the integration branch records can always be found.
+ */
+async function keepSubmoduleCommit(worktree: string, dir: string, recorded: string): Promise<void> {
+  const head = (await runGit(dir, ["rev-parse", "HEAD"])).stdout.trim();
+  if (head === recorded) return;
+  const commonDir = path.resolve(worktree, (await runGit(worktree, ["rev-parse", "--git-common-dir"])).stdout.trim());
+  await runGit(dir, ["push", "--quiet", "--no-verify", commonDir, `HEAD:refs/codex/submodules/${head}`]);
 }

@@ -3,6 +3,7 @@
 import path from "node:path";
 import type { CliProfile } from "../../schema/config.js";
 import { parseDuration } from "../../util/duration.js";
+import { redactSecrets } from "../../util/redact.js";
 import { emptyUsage, type Agent, type AgentFailureKind, type AgentInput, type AgentResult } from "../contract.js";
 import { buildTaskPrompt } from "../prompt.js";
 import { describeCommand, runShellAgent, stderrForMessage, type AgentOutcome } from "../shell.js";
@@ -51,20 +52,24 @@ export const runCliAgent: Agent = async (input) => {
   const log = await openAttemptLog(input.logFile);
   log.write(`--- ${input.profileName} (cli, output ${profile.output ?? "text"}): ${label}${expanded.promptByFile ? ` (prompt by file ${promptFile})` : ""}\n`);
   const parser = parserFor(profile.output);
+  const env = agentEnvironment(input, profile);
+  // Secrets of our environment and of the profile's (an API key in `env`) never reach the log or a reason.
+  const secretsOf = { ...process.env, ...env };
+  const redact = (text: string): string => redactSecrets(text, secretsOf);
   let outcome: AgentOutcome;
   try {
     outcome = await runShellAgent({
       command: expanded.argv,
       label,
       cwd: input.worktree,
-      env: agentEnvironment(input, profile),
+      env,
       timeoutMs,
       signal: input.signal,
       killSignal: "SIGINT",
       killGraceMs: graceMs,
       maxLineChars: MAX_EVENT_CHARS,
       onOutput: (line, stream) => {
-        log.write(stream === "stdout" ? `${line}\n` : `[stderr] ${line}\n`);
+        log.write(stream === "stdout" ? `${redact(line)}\n` : `! ${redact(line)}\n`);
         if (stream === "stdout") parser.line(line);
       },
       ...(input.onSpawn ? { onSpawn: input.onSpawn } : {}),
@@ -73,7 +78,7 @@ export const runCliAgent: Agent = async (input) => {
     const problem = await log.close();
     if (problem !== undefined) input.log(problem);
   }
-  const result = judge(input, profile, outcome, parser.finish());
+  const result = judge(input, profile, outcome, parser.finish(), redact);
   input.log(`${input.profileName}: ${result.ok ? "done" : `${result.kind}: ${result.reason}`}`);
   return result;
 };
@@ -86,14 +91,16 @@ function agentEnvironment(input: AgentInput, profile: CliProfile): Record<string
 }
 
 /** Success needs exit 0 and the CLI's own result saying so; a failure carries the CLI's own words first. */
-function judge(input: AgentInput, profile: CliProfile, outcome: AgentOutcome, parsed: ParsedRun): AgentResult {
+function judge(input: AgentInput, profile: CliProfile, outcome: AgentOutcome, run: ParsedRun, redact: (text: string) => string): AgentResult {
+  const parsed = { ...run, finalMessage: redact(run.finalMessage), failure: run.failure === undefined ? undefined : redact(run.failure) };
   const usage = { ...parsed.usage, credits: input.budget.creditsOf(parsed.usage) };
   const extras = { finalMessage: parsed.finalMessage, ...(parsed.result !== undefined ? { result: parsed.result } : {}) };
-  const stderr = stderrForMessage(outcome.stderrTail);
+  const stderr = stderrForMessage(redact(outcome.stderrTail));
   if (!outcome.ok) {
     const kind: AgentFailureKind =
       outcome.reason === "timeout" ? "timeout" : outcome.reason === "cancelled" ? "cancelled" : outcome.reason === "spawn" ? "spawn" : "failed";
-    const own = kind === "failed" && parsed.failure !== undefined ? `${input.profileName}: ${parsed.failure} (${outcome.message})` : outcome.message;
+    const message = redact(outcome.message);
+    const own = kind === "failed" && parsed.failure !== undefined ? `${input.profileName}: ${parsed.failure} (${message})` : message;
     return { ok: false, kind, reason: own, ...extras, usage };
   }
   if (parsed.failure !== undefined) {

@@ -24,6 +24,9 @@ export const SYSTEM_PROMPT = [
   "(with its result) and these messages instead.",
 ].join("\n");
 
+const NUDGE =
+  "If the work is done and checked, call finish with a summary (and the result the subtask asks for); otherwise go on with the tools.";
+
 export interface LoopContext {
   input: AgentInput;
   connection: Connection;
@@ -121,6 +124,7 @@ export async function converse(ctx: LoopContext): Promise<AgentResult> {
 
   await begin(ctx, conversation);
   let lastText = "";
+  let nudged = false;
   for (let calls = 0; calls < ctx.maxTurns; calls++) {
     if (ctx.signal.aborted) return stopped();
     await takeNotes(ctx, conversation);
@@ -166,15 +170,16 @@ export async function converse(ctx: LoopContext): Promise<AgentResult> {
     if (reply.entry.text !== "") lastText = reply.entry.text;
 
     if (reply.entry.toolCalls.length === 0) {
-      if (input.task.resultSchema === undefined && reply.entry.text.trim() !== "") {
+      // An answer without tool calls may be a plan rather than the end: asked once to go on or call finish, a
+      // second such answer in a row is taken as the final message (unless a structured result is still due).
+      if (nudged && input.task.resultSchema === undefined && reply.entry.text.trim() !== "") {
         return { ok: true, finalMessage: reply.entry.text, usage: conversation.charged() };
       }
-      await conversation.add({
-        role: "user",
-        text: "Continue with the tools; when the work is done, call finish with a summary (and the result the subtask asks for).",
-      });
+      nudged = true;
+      await conversation.add({ role: "user", text: NUDGE });
       continue;
     }
+    nudged = false;
     for (const call of reply.entry.toolCalls) {
       input.log(`openai: tool ${call.name} ${call.arguments.length > 200 ? `${call.arguments.slice(0, 200)}…` : call.arguments}`);
       const outcome = await runTool(ctx.tools, call.name, call.arguments);

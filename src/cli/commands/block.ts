@@ -6,7 +6,7 @@ import { showTransition } from "./_transition.js";
 export function registerBlock(program: Command, ctx: CliContext): void {
   program
     .command("block")
-    .description("keep a not_started or failed task from running until `codex-lead unblock`")
+    .description("keep a task from running until `codex-lead unblock`; a running attempt is stopped")
     .argument("<task>", "subtask id")
     .option("--reason <text>", "why; shown by status and report")
     .action(async (task: string, options: { reason?: string }) => {

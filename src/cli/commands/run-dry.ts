@@ -3,6 +3,7 @@
 import { InvalidArgumentError } from "commander";
 import { loadPlan } from "../../plan/load-plan.js";
 import { budgetGate, renderSchedule, scheduleView } from "../../plan/schedule-view.js";
+import { spendsNothing } from "../../agents/profiles.js";
 import type { CliContext } from "../context.js";
 
 export function nonNegativeCredits(value: string): number {
@@ -14,7 +15,7 @@ export function nonNegativeCredits(value: string): number {
 export async function dryRun(ctx: CliContext, options: { maxCredits?: number; json?: boolean }): Promise<void> {
   const store = await ctx.store();
   const [plan, config, progress] = await Promise.all([loadPlan(store), store.resolvedConfig(), store.progress.read()]);
-  const view = scheduleView(plan, config, progress);
+  const view = scheduleView(plan, config, progress, (agent) => spendsNothing(agent, config));
   ctx.output.data(options.json ? `${JSON.stringify({ dry_run: true, max_credits: options.maxCredits ?? null, ...view }, null, 2)}\n` : `Dry run: nothing is started or changed.\n${renderSchedule(view)}`);
   if (options.maxCredits === undefined) return;
   const over = budgetGate(view, options.maxCredits);
