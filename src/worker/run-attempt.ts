@@ -10,7 +10,7 @@ import { commitAll, subjectLine } from "../git/index.js";
 import { parseDuration } from "../util/duration.js";
 import { startTimeOf } from "../util/process-identity.js";
 import { writeNoFollow } from "../store/safe-path.js";
-import { commitSubmodules, markWorktreeClean, prepareWorktree, saveLeftovers, workBranch } from "./worktree.js";
+import { commitSubmodules, markWorktreeClean, markWorktreeUnusable, prepareWorktree, saveLeftovers, workBranch } from "./worktree.js";
 import { planOfText, type Plan } from "../plan/load-plan.js";
 
 export { workBranch } from "./worktree.js";
@@ -288,6 +288,7 @@ async function keepWork(context: AttemptContext, worktree: string, trailers: Rec
   } catch (error: unknown) {
     const why = error instanceof Error ? error.message : String(error);
     context.log(`could not commit leftover work in ${worktree}: ${why}`);
+    markWorktreeUnusable(worktree);
     return `the work could not be saved either (${why}) and is left in ${worktree}, which is not reused`;
   }
 }
