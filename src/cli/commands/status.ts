@@ -15,7 +15,7 @@ async function snapshot(ctx: CliContext, json: boolean, compact: boolean): Promi
   const branches = listWorkBranches(await ctx.root()).catch(() => "");
   const plan = await loadPlanIfPresent(store);
   const progress = await store.progress.read();
-  const summary = pipelineSummary(plan, progress);
+  const summary = pipelineSummary(plan, progress, new Date(), { workers: (await store.resolvedConfig()).workers });
   const kept = classifyWorkBranches(await branches, progress);
   if (json) {
     // The summary is plain JSON data already: no need to print and re-parse it (milliseconds on 10,000 tasks).
