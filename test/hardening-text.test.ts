@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { redactSecrets } from "../src/util/redact.js";
-import { visible } from "../src/util/terminal-text.js";
+import { terminalSafe, visible } from "../src/util/terminal-text.js";
 import { workerShimScript } from "../src/worker/agent-env.js";
 import { node, RunRepo } from "./helpers/run-harness.js";
 import { tempDir } from "./helpers/temp.js";
@@ -23,6 +23,12 @@ describe("visible and redactSecrets", () => {
     expect(visible("a\nb\tc\u202ed\u009b")).toBe("a\\nb\\tc\\u202ed\\x9b");
     expect(visible("a\nb\tc", { multiline: true })).toBe("a\nb\tc");
     expect(visible("Grüße ✓ plain")).toBe("Grüße ✓ plain");
+  });
+
+  it("terminalSafe keeps line breaks, tabs and our own colour codes, and nothing else", () => {
+    expect(terminalSafe(`\u001b[31mred\u001b[39m\n\tnext`)).toBe(`\u001b[31mred\u001b[39m\n\tnext`);
+    const sneaky = `${ESC}]52;c;cHduZWQ=\u0007${ESC}[2J${ESC}[5;1H\r`;
+    expect(terminalSafe(`\u001b[1mbold\u001b[22m ${sneaky}\n`)).toBe("\u001b[1mbold\u001b[22m \\x1b]52;c;cHduZWQ=\\x07\\x1b[2J\\x1b[5;1H\\r\n");
   });
 
   it("replaces the values of secret-named variables of 8 characters or more", () => {
