@@ -30,6 +30,27 @@ const finish = (summary: string, usage = { input_tokens: 2000, output_tokens: 10
   usage,
 });
 
+/**
+ * A model for subtask `id` cut off in its second call: attempt 1 writes `file`, then its second call never gets an
+ * answer (until `release`); attempt 2, replaying the record, makes turn 2 and finishes. Any other call is refused.
+ */
+async function cutOffModel(id: string, file: string, content: string, summary: string): Promise<{ server: FakeOpenAIServer; release: () => void }> {
+  let release: (() => void) | undefined;
+  const started = await startFakeOpenAI({
+    handler: (request) => {
+      const key = keyOf(request);
+      if (key === `${id}:1:0`) return write(file, content);
+      if (key === `${id}:1:1`) return new Promise<FakeReply>((resolve) => (release = () => resolve({ destroy: true })));
+      if (key === `${id}:2:2`) return finish(summary);
+      return { status: 400, error: `unexpected call ${key}` };
+    },
+  });
+  return { server: started, release: () => release?.() };
+}
+
+/** The fake server's profile with the default turn limit (50). */
+const plainConfig = (baseURL: string) => openaiConfig(baseURL, { agents: { fake: { type: "openai", base_url: baseURL, api: "chat", model: "m" } } });
+
 describe("agents: the openai kind in a run", () => {
   it("records each attempt's usage in progress.json (per attempt and in total), in events and in status --json", async () => {
     server = await startFakeOpenAI({
@@ -90,7 +111,7 @@ describe("agents: the openai kind in a run", () => {
       // It never finishes: every call asks for another look around (1.5 credits a call).
       handler: () => ({ toolCalls: [{ name: "list_files", arguments: {} }], usage: { input_tokens: 1000, output_tokens: 500 } }),
     });
-    const repo = await RunRepo.create([{ id: "b1", budget: 3 }], openaiConfig(server.baseURL, { agents: { fake: { type: "openai", base_url: server.baseURL, api: "chat", model: "m", max_turns: 50 } } }));
+    const repo = await RunRepo.create([{ id: "b1", budget: 3 }], plainConfig(server.baseURL));
     const run = repo.start([], undefined, KEY);
     const exit = await run.waitForExit(60_000);
 
@@ -112,25 +133,17 @@ describe("agents: the openai kind in a run", () => {
   });
 
   it("a worker SIGKILLed mid-attempt: the next attempt continues from the kept work and repeats no recorded call", async () => {
-    let release: (() => void) | undefined;
-    server = await startFakeOpenAI({
-      handler: (request) => {
-        const key = keyOf(request);
-        if (key === "k1:1:0") return write("a.txt", "from attempt 1\n");
-        // The second call of attempt 1 never gets its answer: the worker is killed while it waits.
-        if (key === "k1:1:1") return new Promise<FakeReply>((resolve) => (release = () => resolve({ destroy: true })));
-        // Attempt 2 replays the record: its first call is turn 2 (turn 1, in flight at the kill, is charged as spent).
-        if (key === "k1:2:2") return finish("a.txt written");
-        return { status: 400, error: `unexpected call ${key}` };
-      },
-    });
-    const repo = await RunRepo.create([{ id: "k1" }], openaiConfig(server.baseURL, { agents: { fake: { type: "openai", base_url: server.baseURL, api: "chat", model: "m" } } }));
+    // The worker is killed while attempt 1 waits for its second answer; attempt 2 replays the record, so its first
+    // call is turn 2 (turn 1, in flight at the kill, is charged as spent).
+    const model = await cutOffModel("k1", "a.txt", "from attempt 1\n", "a.txt written");
+    server = model.server;
+    const repo = await RunRepo.create([{ id: "k1" }], plainConfig(server.baseURL));
     const run = repo.start([], undefined, KEY);
     await run.until("the second call of attempt 1", () => server?.requests.some((r) => keyOf(r) === "k1:1:1"));
     const { pid } = repo.assigneeOf("k1");
     expect(signal(pid, "SIGKILL")).toBe(true);
     const exit = await run.waitForExit(60_000);
-    release?.();
+    model.release();
 
     expect(exit, run.describe()).toEqual({ code: 0, signal: null });
     // Turn 0 was answered and recorded by attempt 1: attempt 2 does not ask it again, it replays the answer.
@@ -147,23 +160,16 @@ describe("agents: the openai kind in a run", () => {
     expect(repo.show("codex/task/k1", "a.txt")).toBe("from attempt 1\n");
     expect(repo.taskCommits().get("k1")).toHaveLength(1);
   });
+
   it("a run interrupted mid-attempt: the next run continues the attempt from its kept work; its spending is charged", async () => {
-    let release: (() => void) | undefined;
-    server = await startFakeOpenAI({
-      handler: (request) => {
-        const key = keyOf(request);
-        if (key === "i1:1:0") return write("i.txt", "before the interruption\n");
-        if (key === "i1:1:1") return new Promise<FakeReply>((resolve) => (release = () => resolve({ destroy: true })));
-        if (key === "i1:2:2") return finish("i.txt kept");
-        return { status: 400, error: `unexpected call ${key}` };
-      },
-    });
-    const repo = await RunRepo.create([{ id: "i1" }], openaiConfig(server.baseURL, { agents: { fake: { type: "openai", base_url: server.baseURL, api: "chat", model: "m" } } }));
+    const model = await cutOffModel("i1", "i.txt", "before the interruption\n", "i.txt kept");
+    server = model.server;
+    const repo = await RunRepo.create([{ id: "i1" }], plainConfig(server.baseURL));
     const first = repo.start([], undefined, KEY);
     await first.until("the second call of attempt 1", () => server?.requests.some((r) => keyOf(r) === "i1:1:1"));
     expect(signal(first.pid, "SIGINT")).toBe(true);
     expect(await first.waitForExit(60_000), first.describe()).toEqual({ code: 130, signal: null });
-    release?.();
+    model.release();
     // Attempt 1 handed nothing off: what its record says it spent (one answer, one call in flight) is charged.
     expect(repo.task("i1")).toMatchObject({ status: "not_started", attempt: 1, usage: { calls: 2 } });
     expect(repo.show("codex/work/i1/a1", "i.txt")).toBe("before the interruption\n");

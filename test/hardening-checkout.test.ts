@@ -64,6 +64,26 @@ describe("a commit that fails", () => {
     expect(repo.show("codex/work/hooked/a1", "work.txt")).toBe("the work\n");
   });
 
+  it("that git cannot save at all (a failing clean filter): the work stays in the worktree, whose worker leaves it", async () => {
+    const repo = await RunRepo.create([{ id: "filtered", command: script("require('fs').writeFileSync('x.dat', 'precious ' + process.env.CODEX_ATTEMPT)") }], { workers: 1, max_attempts: 2 });
+    writeFileSync(path.join(repo.root, ".gitattributes"), "*.dat filter=broken\n");
+    repo.git(["add", ".gitattributes"]);
+    repo.git(["commit", "-q", "-m", "attributes"]);
+    repo.git(["config", "filter.broken.clean", "false"]);
+    repo.git(["config", "filter.broken.required", "true"]);
+    const run = await repo.lead(["run"]);
+    expect(run.code, run.stderr).toBe(3);
+    const attempts = repo.task("filtered").attempts ?? [];
+    expect(attempts).toHaveLength(2);
+    for (const attempt of attempts) {
+      expect(attempt.reason).toContain("commit failed");
+      expect(attempt.reason).toContain("the work could not be saved either");
+      // Each attempt's work is still there, in its own worker's worktree, neither switched nor cleaned.
+      expect(readFileSync(path.join(repo.dir, "worktrees", attempt.worker ?? "?", "x.dat"), "utf8")).toBe(`precious ${attempt.attempt}`);
+    }
+    expect(attempts[0]?.worker).not.toBe(attempts[1]?.worker);
+  });
+
   it("a commit hook slower than the stall timeout does not get the worker killed", async () => {
     const repo = await RunRepo.create([{ id: "slow", command: writeWork }], { heartbeat: "100ms", stall_timeout: "1s" });
     hook(repo, "post-commit", "sleep 3");

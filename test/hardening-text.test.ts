@@ -1,11 +1,14 @@
 // Text from plans, agents and subtask output: no escape sequence reaches a terminal, no secret of the environment is
 // written down, nothing reaches features.json but short status words, and a name cannot forge commit trailers.
-import { readFileSync, readdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { redactSecrets } from "../src/util/redact.js";
-import { visible } from "../src/util/terminal-text.js";
+import { terminalSafe, visible } from "../src/util/terminal-text.js";
+import { workerShimScript } from "../src/worker/agent-env.js";
 import { node, RunRepo } from "./helpers/run-harness.js";
+import { tempDir } from "./helpers/temp.js";
 
 const ESC = "\u001b";
 /** The clipboard-writing OSC 52, a screen clear and a colour: what a hostile name or agent output would carry. */
@@ -22,11 +25,32 @@ describe("visible and redactSecrets", () => {
     expect(visible("Grüße ✓ plain")).toBe("Grüße ✓ plain");
   });
 
+  it("terminalSafe keeps line breaks, tabs and our own colour codes, and nothing else", () => {
+    expect(terminalSafe(`\u001b[31mred\u001b[39m\n\tnext`)).toBe(`\u001b[31mred\u001b[39m\n\tnext`);
+    const sneaky = `${ESC}]52;c;cHduZWQ=\u0007${ESC}[2J${ESC}[5;1H\r`;
+    expect(terminalSafe(`\u001b[1mbold\u001b[22m ${sneaky}\n`)).toBe("\u001b[1mbold\u001b[22m \\x1b]52;c;cHduZWQ=\\x07\\x1b[2J\\x1b[5;1H\\r\n");
+  });
+
   it("replaces the values of secret-named variables of 8 characters or more", () => {
     const env = { FOO_API_KEY: "s3cr3t-value-1", GH_TOKEN: "tok-abcdefgh", DB_PASSWORD: "hunter22!", SHORT_KEY: "abc", HOME: "/home/someone" };
     expect(redactSecrets("key s3cr3t-value-1 token tok-abcdefgh pw hunter22! short abc home /home/someone", env)).toBe(
       "key *** token *** pw *** short abc home /home/someone",
     );
+  });
+});
+
+describe("the agent shim", () => {
+  it("runs an installation whose path holds $(...), backquotes and quotes without evaluating any of it", () => {
+    const dir = tempDir("codex-shim-");
+    const install = path.join(dir, "it's $(touch pwned) `touch pwned2` \"q\"");
+    mkdirSync(install, { recursive: true });
+    const bin = path.join(install, "codex-worker.js");
+    writeFileSync(bin, "process.stdout.write('args: ' + process.argv.slice(2).join('|'))");
+    const shim = path.join(dir, "codex-worker");
+    writeFileSync(shim, workerShimScript(node, bin), { mode: 0o755 });
+    const out = execFileSync(shim, ["report", "--detail", "$(touch pwned3)"], { cwd: dir, encoding: "utf8" });
+    expect(out).toBe("args: report|--detail|$(touch pwned3)");
+    for (const name of ["pwned", "pwned2", "pwned3"]) expect(existsSync(path.join(dir, name))).toBe(false);
   });
 });
 
@@ -52,6 +76,21 @@ describe("hostile text through a run", () => {
     expect(report.code, report.stderr).toBe(0);
     expect(report.stdout).toContain("Evil \\x1b]52;c;cHduZWQ=\\x07\\x1b[2J\\x1b[31mred");
     expect(report.stdout + report.stderr).not.toContain(ESC);
+  });
+
+  it("a file name with an escape sequence comes out visible in show and changes (every command's output is guarded)", async () => {
+    const repo = await RunRepo.create([
+      { id: "first", command: script("require('fs').writeFileSync('plain.txt', 'x')") },
+      { id: "named", deps: ["first"], command: script(`require('fs').writeFileSync(${JSON.stringify(`evil-${ESC}[2J.txt`)}, 'x')`) },
+    ]);
+    const run = await repo.lead(["run"]);
+    expect(run.code, run.stderr).toBe(0);
+    for (const args of [["show", "named"], ["changes", "--since", "first"]]) {
+      const out = await repo.lead(args);
+      expect(out.code, out.stderr).toBe(0);
+      expect(out.stdout).toMatch(/evil-(\\x1b|\\033)\[2J\.txt/); // ours, or git's own quoting
+      expect(out.stdout + out.stderr).not.toContain(ESC);
+    }
   });
 
   it("a secret printed on stderr is *** in progress.json and events.jsonl, and no stderr reaches features.json", async () => {

@@ -1,9 +1,11 @@
 // `codex-lead jobs run` for real: rows run by workers as subtasks, results checked against the schema, the output
 // CSV and JSONL, a job SIGKILLed and run again, an export while it runs, and cell values that must stay data.
+// The 50-row job runs the openai agent against the fake model server; the others a shell fixture reading its prompt.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "csv-parse/sync";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { startFakeOpenAI, type FakeOpenAIServer } from "./helpers/fake-openai-server.js";
 import { agent, killGroup, RunRepo, type LeadRun } from "./helpers/run-harness.js";
 import { runLead } from "./helpers/lead-cli.js";
 import { tempDir } from "./helpers/temp.js";
@@ -16,7 +18,13 @@ const SCHEMA = {
 };
 const INSTRUCTION = "Report the row: <<{name}>> <<{n}>>";
 
-/** A repository whose plan is empty and whose profile `row` runs the row fixture (argv, no shell). */
+let server: FakeOpenAIServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+/** A repository whose plan is empty and whose profile `row` runs the row fixture (argv, no shell) unless `config` replaces it. */
 async function jobRepo(delayMs = 0, config: Record<string, unknown> = {}): Promise<RunRepo> {
   const repo = await RunRepo.create([], { workers: 4, agents: { row: { type: "shell", command: agent("job-row-agent.mjs", String(delayMs)) } }, ...config });
   repo.writeFeaturesText('{\n  "features": []\n}\n');
@@ -32,9 +40,9 @@ function writeCsv(repo: RunRepo, names: string[]): void {
   writeFileSync(path.join(repo.root, "in.csv"), csvOf([["name", "n"], ...names.map((name, i) => [name, String(i + 1)])]));
 }
 
-function startJob(repo: RunRepo, extra: string[] = []): LeadRun {
+function startJob(repo: RunRepo, extra: string[] = [], env: NodeJS.ProcessEnv = {}): LeadRun {
   const args = ["--csv", "in.csv", "--instruction", INSTRUCTION, "--output", "out.csv", "--output-schema", "schema.json", "--agent", "row", ...extra];
-  return repo.start(args, ["jobs", "run", "--json"]);
+  return repo.start(args, ["jobs", "run", "--json"], env);
 }
 
 function outputRows(repo: RunRepo, file = "out.csv"): Record<string, string>[] {
@@ -67,12 +75,22 @@ function expectEachRowOnce(repo: RunRepo, ids: string[]): void {
 }
 
 describe("codex-lead jobs run", () => {
-  it("runs a 50-row job end to end: every row completed, checked against the schema, output CSV and JSONL, one tag per row", async () => {
-    const repo = await jobRepo();
+  it("runs a 50-row job end to end through the openai agent: every row completed, checked against the schema, output CSV and JSONL, one tag per row", async () => {
+    // The model answers each row with one `finish` call carrying the result it reads from the prompt.
+    server = await startFakeOpenAI({
+      handler: (request) => {
+        const messages = (request.body["messages"] ?? []) as { role: string; content?: unknown }[];
+        const prompt = messages.filter((m) => m.role === "user").map((m) => String(m.content)).join("\n");
+        const [name = "", n = ""] = [...prompt.matchAll(/<<([\s\S]*?)>>/g)].map((match) => match[1]);
+        return { toolCalls: [{ name: "finish", arguments: { summary: `row ${n}`, result: { name, n: Number(n), upper: name.toUpperCase() } } }] };
+      },
+    });
+    const repo = await jobRepo(0, { agents: { row: { type: "openai", base_url: server.baseURL, api: "chat", model: "gpt-5.5" } } });
     const names = Array.from({ length: 50 }, (_, i) => `item ${i + 1}, "quoted"`);
     writeCsv(repo, names);
-    const run = startJob(repo);
+    const run = startJob(repo, [], { OPENAI_API_KEY: "test-key" });
     expect(await run.waitForExit(180_000), run.describe()).toEqual({ code: 0, signal: null });
+    expect(server.requests).toHaveLength(50);
     const ids = names.map((_, i) => `in-${i + 1}`);
     expectEachRowOnce(repo, ids);
 

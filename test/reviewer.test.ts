@@ -101,6 +101,6 @@ describe("the reviewer", () => {
     const repo = await RunRepo.create([{ id: "a", command: [node, "-e", ""] }], { review: { agent: "shell" } });
     const result = await repo.lead(["validate"]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('review.agent: "shell" is of type "shell"; the reviewer needs an "openai" profile');
+    expect(result.stderr).toContain('review.agent: \"shell\" (shell) cannot answer to a JSON Schema');
   });
 });

@@ -35,6 +35,16 @@ export function unknownProfileMessage(name: string, config: Pick<Config, "agents
   );
 }
 
+/** The planner and the reviewer need a JSON answer: an openai profile gives one, and so do codex and claude CLIs. */
+export function answersToSchema(profile: AgentProfile): boolean {
+  return profile.type === "openai" || (profile.type === "cli" && (profile.output === "codex" || profile.output === "claude"));
+}
+
+export function schemaRefusal(name: string, profile: AgentProfile): string {
+  const kind = profile.type === "cli" ? `cli, output ${profile.output ?? "text"}` : profile.type;
+  return `${JSON.stringify(name)} (${kind}) cannot answer to a JSON Schema: use an "openai" profile, or a "cli" one with output codex or claude`;
+}
+
 /** A shell profile runs a command and spends no credits: a budget means nothing to it. */
 export function spendsNothing(name: string, config: Pick<Config, "agents">): boolean {
   const resolved = resolveProfile(name, config);
@@ -60,9 +70,7 @@ export function profileProblems(plan: Plan | undefined, config: Config, labels: 
   check(`${labels.config}: agent`, config.agent);
   check(`${labels.config}: review.agent`, config.reviewAgent);
   const reviewer = config.reviewAgent === undefined ? undefined : resolveProfile(config.reviewAgent, config);
-  if (reviewer?.ok && reviewer.profile.type !== "openai") {
-    problems.push(`${labels.config}: review.agent: ${JSON.stringify(reviewer.name)} is of type "${reviewer.profile.type}"; the reviewer needs an "openai" profile (structured output)`);
-  }
+  if (reviewer?.ok && !answersToSchema(reviewer.profile)) problems.push(`${labels.config}: review.agent: ${schemaRefusal(reviewer.name, reviewer.profile)}`);
   plan?.file.features.forEach((feature, f) => {
     check(`${labels.features}: features[${f}].agent (id ${JSON.stringify(feature.id)})`, feature.agent);
     feature.subtasks.forEach((subtask, s) => {

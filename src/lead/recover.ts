@@ -6,7 +6,6 @@ import os from "node:os";
 import path from "node:path";
 import { killProcessesUnder } from "../agents/shell.js";
 import {
-  commitAll,
   commitsWithTrailer,
   commonDirOf,
   createTag,
@@ -21,6 +20,7 @@ import {
   type OwnershipContext,
 } from "../git/index.js";
 import { runGit } from "../git/run-git.js";
+import { attemptOfBranch, saveLeftovers } from "../worker/worktree.js";
 import type { Plan } from "../plan/load-plan.js";
 import type { CodexStore } from "../store/codex-store.js";
 import { workerWorktree } from "../store/paths.js";
@@ -203,12 +203,9 @@ export async function salvageWorktree(store: CodexStore, entry: string, log: (li
       const { uncommitted } = await statusCount(worktree);
       if (uncommitted > 0) {
         const branch = (await runGit(worktree, ["rev-parse", "--abbrev-ref", "HEAD"])).stdout.trim();
-        const match = /^codex\/work\/(.+)\/a(\d+)$/.exec(branch);
-        await commitAll(worktree, {
-          message: `salvage: uncommitted work left by ${entry}`,
-          trailers: { Task: match?.[1] ?? "unknown", Attempt: match?.[2] ?? "0", Worker: entry, "Codex-WIP": "true" },
-          allowEmpty: false,
-        });
+        const of = attemptOfBranch(branch);
+        // Without hooks or signing, submodules first: a hook or a missing key must not keep the work from its branch.
+        await saveLeftovers(worktree, `salvage: uncommitted work left by ${entry}`, { Task: of?.task ?? "unknown", Attempt: of?.attempt ?? "0", Worker: entry });
         log(`kept ${uncommitted} uncommitted file(s) of ${entry} as a commit on ${branch}`);
       }
     }

@@ -2,11 +2,10 @@
 // (plus id clashes with the plan it is appended to), and send the problems back for a bounded number of repairs.
 import { addUsage, emptyUsage } from "../agents/contract.js";
 import { ModelCallError } from "../agents/openai/retry.js";
-import { structuredCall } from "../agents/openai/structured.js";
+import type { StructuredCallResult } from "../agents/openai/structured.js";
 import { CodexError, ExitCode } from "../errors.js";
 import { checkPlan, formatPlanProblems } from "../plan/check-plan.js";
 import type { Usage } from "../schema/common.js";
-import type { OpenAIProfile } from "../schema/config.js";
 import type { Feature } from "../schema/features.js";
 import { answerSchema, featuresOfAnswer, type PlannerAnswer } from "./answer.js";
 import { PLANNER_SYSTEM, plannerUserPrompt } from "./planner-prompt.js";
@@ -18,15 +17,14 @@ export interface MakePlanOptions {
   goal: string;
   constraints?: string | undefined;
   profileName: string;
-  profile: OpenAIProfile;
+  /** One structured call to the planner's profile (structuredAnswer). */
+  ask: (question: { system: string; user: string; schema: Record<string, unknown>; schemaName: string }) => Promise<StructuredCallResult<PlannerAnswer>>;
   /** Profile names subtasks may use, the default first. */
   agents: readonly string[];
   /** Features already in features.json that the new ones are added to (--append); empty otherwise. */
   existing: readonly Feature[];
   repairs?: number;
   creditsOf: (usage: Usage) => number;
-  env?: Record<string, string | undefined>;
-  signal?: AbortSignal;
 }
 
 export interface MadePlan {
@@ -66,16 +64,11 @@ export async function makePlan(options: MakePlanOptions): Promise<MadePlan> {
   for (let round = 0; round <= repairs; round++) {
     let answer;
     try {
-      answer = await structuredCall<PlannerAnswer>({
-        profile: options.profile,
-        profileName: options.profileName,
+      answer = await options.ask({
         system: PLANNER_SYSTEM,
         user: plannerUserPrompt({ goal: options.goal, constraints: options.constraints, agents: options.agents, existingIds, repair }),
         schema,
         schemaName: "plan",
-        creditsOf: options.creditsOf,
-        ...(options.env && { env: options.env }),
-        ...(options.signal && { signal: options.signal }),
       });
     } catch (error: unknown) {
       if (!(error instanceof ModelCallError)) throw error;

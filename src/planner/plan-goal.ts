@@ -2,20 +2,26 @@
 // either show it (dry run: no file written) or write it into features.json under its lock, never over a plan
 // unless told (--append adds, --replace replaces and waits for no run). The planner's usage is recorded.
 import { existsSync } from "node:fs";
+import path from "node:path";
 import { addUsage, creditsFor } from "../agents/contract.js";
 import { knownProfileNames, resolveProfile, spendsNothing } from "../agents/profiles.js";
+import { structuredAnswer, structuredAnswerProblem } from "../agents/structured-answer.js";
+import type { PlannerAnswer } from "./answer.js";
 import { CodexError, ExitCode, UsageError } from "../errors.js";
 import { acquireLeadLock } from "../lead/lead-lock.js";
 import { buildPlan } from "../plan/plan.js";
 import { budgetGate, scheduleView, type ScheduleView } from "../plan/schedule-view.js";
 import type { Usage } from "../schema/common.js";
-import type { Config, OpenAIProfile } from "../schema/config.js";
+import type { Config } from "../schema/config.js";
 import type { Feature, FeaturesFile } from "../schema/features.js";
 import type { CodexStore } from "../store/codex-store.js";
 import { answerProblems, makePlan, PlannerError } from "./make-plan.js";
 import { splitBudget } from "./split-budget.js";
 
 export type PlanMode = "new" | "append" | "replace";
+
+/** How long one run of a cli planner may take when its profile sets no timeout. */
+const PLANNER_CLI_TIMEOUT_MS = 10 * 60_000;
 
 export interface PlanGoalOptions {
   goal: string;
@@ -48,20 +54,17 @@ export interface PlanGoalResult {
   written: boolean;
 }
 
-/** The planner's profile: --agent, else config `agent` when it is an openai profile, else the built-in `openai`. */
-function plannerProfile(name: string | undefined, config: Config): { name: string; profile: OpenAIProfile } {
-  const candidates = name !== undefined ? [name] : [config.agent, "openai"];
-  for (const candidate of candidates) {
-    const resolved = resolveProfile(candidate, config);
-    if (resolved.ok && resolved.profile.type === "openai") return { name: candidate, profile: resolved.profile };
-    if (name === undefined) continue;
-    if (!resolved.ok) throw new UsageError(`--agent ${name}: ${resolved.reason}`);
-    throw new UsageError(
-      `--agent ${name}: the planner needs an agent profile of type "openai" (structured output); ${name} is of type "${resolved.profile.type}"`,
-      'Name an openai profile, e.g. --agent openai, or define one in config.json under "agents".',
-    );
+/**
+ * The planner's profile: --agent, else config `agent` when it can answer to a schema (an openai profile, or a cli
+ * one with output codex or claude), else the built-in `openai`.
+ */
+function plannerProfile(name: string | undefined, config: Config): string {
+  if (name !== undefined) {
+    const problem = structuredAnswerProblem(name, config);
+    if (problem !== undefined) throw new UsageError(`--agent ${name}: ${problem}`, 'Name an openai profile (e.g. --agent openai) or a cli profile with output codex or claude.');
+    return name;
   }
-  throw new UsageError("no openai agent profile to plan with", 'Pass --agent with an openai profile, or define one in config.json under "agents".');
+  return structuredAnswerProblem(config.agent, config) === undefined ? config.agent : "openai";
 }
 
 function subtaskIds(features: readonly Feature[]): string[] {
@@ -89,13 +92,33 @@ export async function planGoal(store: CodexStore, options: PlanGoalOptions): Pro
   const existing = options.mode === "append" ? (current?.features ?? []) : [];
   // Subtasks may name any profile the config knows but shell (it needs a command, which the planner does not write).
   const agents = [...new Set([config.agent, ...knownProfileNames(config)])].filter((name) => name !== "shell" && resolveProfile(name, config).ok);
-  if (agents.length === 0) agents.push(planner.name);
+  if (agents.length === 0) agents.push(planner);
   const creditsOf = (usage: Usage): number => creditsFor(usage, config);
   let made;
   try {
-    made = await makePlan({ goal: options.goal, constraints: options.constraints, profileName: planner.name, profile: planner.profile, agents, existing, creditsOf, repairs: options.repairs, env: options.env, signal: options.signal });
+    made = await makePlan({
+      goal: options.goal,
+      constraints: options.constraints,
+      profileName: planner,
+      agents,
+      existing,
+      creditsOf,
+      repairs: options.repairs,
+      ask: (question) =>
+        structuredAnswer<PlannerAnswer>({
+          ...question,
+          profileName: planner,
+          config,
+          scratchDir: path.join(store.paths.dir, "agents", "planner"),
+          codexDir: store.paths.dir,
+          timeoutMs: PLANNER_CLI_TIMEOUT_MS,
+          creditsOf,
+          ...(options.env && { env: options.env }),
+          ...(options.signal && { signal: options.signal }),
+        }),
+    });
   } catch (error: unknown) {
-    if (error instanceof PlannerError && !options.dryRun) await recordUsage(store, planner.name, error.usage, { written: false, error: error.message });
+    if (error instanceof PlannerError && !options.dryRun) await recordUsage(store, planner, error.usage, { written: false, error: error.message });
     throw error;
   }
   const added = subtaskIds(made.features);
@@ -103,13 +126,13 @@ export async function planGoal(store: CodexStore, options: PlanGoalOptions): Pro
   const file: FeaturesFile = { ...(options.mode === "replace" ? {} : current ?? {}), features: [...existing, ...features] };
   const view = scheduleView(buildPlan({ features }), config, undefined, (agent) => spendsNothing(agent, config));
   const over = options.maxCredits === undefined ? undefined : budgetGate(view, options.maxCredits);
-  const result = { added, usage: made.usage, repairs: made.repairs, profile: planner.name, view, over };
+  const result = { added, usage: made.usage, repairs: made.repairs, profile: planner, view, over };
   if (options.dryRun || over) {
-    if (!options.dryRun) await recordUsage(store, planner.name, made.usage, { written: false, error: over?.message });
+    if (!options.dryRun) await recordUsage(store, planner, made.usage, { written: false, error: over?.message });
     return { ...result, file: { features: file.features }, written: false };
   }
   const written = await writePlan(store, options.mode, features);
-  await recordUsage(store, planner.name, made.usage, { written: true, features: features.length, subtasks: added.length, repairs: made.repairs, mode: options.mode });
+  await recordUsage(store, planner, made.usage, { written: true, features: features.length, subtasks: added.length, repairs: made.repairs, mode: options.mode });
   return { ...result, file: written, written: true };
 }
 

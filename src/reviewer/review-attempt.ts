@@ -1,8 +1,7 @@
 // The reviewer gate: after the agent ended and the review command passed, an agent profile reads the attempt's
-// diff against its base and answers pass or fail with reasons and fixes (a structured model call).
+// diff against its base and answers pass or fail with reasons and fixes (a structured answer).
 import { ModelCallError } from "../agents/openai/retry.js";
-import { structuredCall } from "../agents/openai/structured.js";
-import { resolveProfile } from "../agents/profiles.js";
+import { structuredAnswer } from "../agents/structured-answer.js";
 import { runGit } from "../git/run-git.js";
 import { assertGitArg } from "../git/index.js";
 import type { Usage } from "../schema/common.js";
@@ -34,25 +33,27 @@ export interface ReviewRequest {
   diff: string;
   commandOutput?: string | undefined;
   creditsOf: (usage: Usage) => number;
+  /** Where a cli reviewer runs (ours, not the worktree: it only reads the diff it is given), and the .codex folder. */
+  scratchDir: string;
+  codexDir: string;
+  timeoutMs: number;
   signal?: AbortSignal;
   idempotencyKey?: string;
 }
 
 export async function reviewAttempt(request: ReviewRequest): Promise<ReviewOutcome> {
   const profile = request.profileName;
-  const resolved = resolveProfile(profile, request.config);
-  if (!resolved.ok) return { ok: false, reason: `review.agent: ${resolved.reason}`, usage: undefined, profile };
-  if (resolved.profile.type !== "openai") {
-    return { ok: false, reason: `review.agent ${profile} is of type "${resolved.profile.type}"; the reviewer needs an "openai" profile (structured output)`, usage: undefined, profile };
-  }
   try {
-    const answer = await structuredCall<ReviewVerdict>({
-      profile: resolved.profile,
+    const answer = await structuredAnswer<ReviewVerdict>({
       profileName: profile,
+      config: request.config,
       system: REVIEW_SYSTEM,
       user: reviewUserPrompt(request),
       schema: REVIEW_SCHEMA,
       schemaName: "review",
+      scratchDir: request.scratchDir,
+      codexDir: request.codexDir,
+      timeoutMs: request.timeoutMs,
       creditsOf: request.creditsOf,
       ...(request.signal && { signal: request.signal }),
       ...(request.idempotencyKey && { idempotencyKey: request.idempotencyKey }),
@@ -60,6 +61,7 @@ export async function reviewAttempt(request: ReviewRequest): Promise<ReviewOutco
     return { ok: true, verdict: answer.value, usage: answer.usage, profile };
   } catch (error: unknown) {
     if (!(error instanceof ModelCallError)) throw error;
-    return { ok: false, reason: `the reviewer (agent profile ${profile}) gave no verdict: ${error.message}`, usage: error.usage, profile };
+    const reason = error.kind === "config" ? `review.agent: ${error.message}` : `the reviewer (agent profile ${profile}) gave no verdict: ${error.message}`;
+    return { ok: false, reason, usage: error.usage, profile };
   }
 }

@@ -1,9 +1,10 @@
 // A JSON file under .codex/: validated reads, and locked read-modify-write that never loses a person's unlocked save.
-import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { open } from "node:fs/promises";
+import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { z } from "zod";
 import { CodexError, InvalidFileError, errnoCode } from "../errors.js";
+import { canonicalText, unreadableFile } from "./file-problems.js";
+import { readRawSync, readUnlocked as readUnlockedRaw, readRaw, type RawSnapshot } from "./raw-read.js";
 import { canonicalJson, isStackOverflow, parseJsonText, TOO_DEEP } from "../util/json-text.js";
 import { withFileLock } from "./file-lock.js";
 import type { FastCheck } from "../schema/fast-check.js";
@@ -56,74 +57,7 @@ export interface UpdateResult<T> {
   rounds: number;
 }
 
-interface RawSnapshot {
-  text: string | null;
-  ino: bigint;
-  size: bigint;
-  mtimeNs: bigint;
-  /** Permission bits of the file we read, kept by our replacement. */
-  mode: number;
-}
-
 const MAX_ROUNDS = 50;
-
-/** What a read of a missing file gives. */
-const MISSING: RawSnapshot = { text: null, ino: 0n, size: 0n, mtimeNs: 0n, mode: 0o666 };
-
-async function readRaw(file: string): Promise<RawSnapshot> {
-  let handle;
-  try {
-    handle = await open(file, "r");
-  } catch (error) {
-    if (errnoCode(error) === "ENOENT") return MISSING;
-    throw error;
-  }
-  try {
-    const info = await handle.stat({ bigint: true });
-    const text = await handle.readFile("utf8");
-    return { text, ino: info.ino, size: info.size, mtimeNs: info.mtimeNs, mode: Number(info.mode & 0o7777n) };
-  } finally {
-    await handle.close();
-  }
-}
-
-/**
- * The same as readRaw, synchronously: under the lock every thread-pool round trip is time the lock is
- * held, so the locked path reads, writes and fsyncs its temp file without leaving the main thread.
- * With `maxBytes`, a larger file is not read (undefined).
- */
-function readRawSync(file: string): RawSnapshot;
-function readRawSync(file: string, maxBytes: number): RawSnapshot | undefined;
-function readRawSync(file: string, maxBytes?: number): RawSnapshot | undefined {
-  let fd: number;
-  try {
-    fd = openSync(file, "r");
-  } catch (error) {
-    if (errnoCode(error) === "ENOENT") return MISSING;
-    throw error;
-  }
-  try {
-    const info = fstatSync(fd, { bigint: true });
-    if (maxBytes !== undefined && info.size > BigInt(maxBytes)) return undefined;
-    const text = readFileSync(fd, "utf8");
-    return { text, ino: info.ino, size: info.size, mtimeNs: info.mtimeNs, mode: Number(info.mode & 0o7777n) };
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * Outside the lock, files up to this size are read synchronously (an async read is four thread-pool round trips,
- * which cost more than reading a small file), larger ones asynchronously: the lead reads the plan every tick,
- * and read synchronously a 1.8 MB features.json left it no idle time to collect garbage in (peak memory on
- * 10,000 subtasks 140 -> 160-195 MB).
- */
-const SYNC_READ_MAX_BYTES = 256 * 1024;
-
-/** readRaw for the unlocked reads: synchronous for small files (see SYNC_READ_MAX_BYTES). */
-async function readUnlocked(file: string): Promise<RawSnapshot> {
-  return readRawSync(file, SYNC_READ_MAX_BYTES) ?? (await readRaw(file));
-}
 
 /** The process umask, read once (process.umask() without an argument only reads it). */
 const UMASK = process.umask();
@@ -146,34 +80,6 @@ function unchangedSinceSync(file: string, before: RawSnapshot): boolean {
     return info.ino === before.ino && info.size === before.size && info.mtimeNs === before.mtimeNs;
   } catch (error) {
     if (errnoCode(error) === "ENOENT") return before.text === null;
-    throw error;
-  }
-}
-
-/** A folder, or a file we may not read, where one of our files should be: said with the fix, not as a crash. */
-function unreadableFile(label: string, error: unknown): unknown {
-  const code = errnoCode(error);
-  if (code === "EISDIR") {
-    return new CodexError("E_NOT_A_FILE", `${label} is a directory, not a file`, {
-      hint: `Move it out of the way (mv ${label} ${label}.bak); \`codex-lead init\` then writes a fresh ${path.basename(label)} (your other files are kept).`,
-      cause: error,
-    });
-  }
-  if (code === "EACCES" || code === "EPERM") {
-    return new CodexError("E_UNREADABLE_FILE", `${label} cannot be read: permission denied`, {
-      hint: `Give your user read and write access to it (ls -l ${label}; chmod u+rw ${label}).`,
-      cause: error,
-    });
-  }
-  return error;
-}
-
-/** The text we write; a value nested too deeply to print (a person's edit deep inside a free-form field) is named. */
-function canonicalText(label: string, value: unknown, hint: string): string {
-  try {
-    return canonicalJson(value);
-  } catch (error: unknown) {
-    if (isStackOverflow(error)) throw new InvalidFileError(label, [TOO_DEEP], hint);
     throw error;
   }
 }
@@ -250,7 +156,7 @@ export class JsonFile<T> {
   /** The file as it is on disk; a folder or an unreadable file where the file should be is a named error. */
   private async readUnlocked(): Promise<RawSnapshot> {
     try {
-      return await readUnlocked(this.file);
+      return await readUnlockedRaw(this.file);
     } catch (error: unknown) {
       throw unreadableFile(this.label, error);
     }

@@ -7,6 +7,7 @@ import type { CodexPaths } from "../store/paths.js";
 import { inboxPath } from "../store/paths.js";
 import { assertNoSymlink } from "../store/safe-path.js";
 import type { AttemptToken } from "../ops/fence.js";
+import { shellQuote } from "../util/shell-quote.js";
 import { attemptFiles } from "./agent-input.js";
 
 const workerBin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "codex-worker.js");
@@ -22,10 +23,14 @@ export async function ensureWorkerShim(paths: CodexPaths): Promise<string> {
   // Written through a link it would replace whatever the link points at with a script agents run: refused.
   assertNoSymlink(paths.dir, shim);
   await mkdir(dir, { recursive: true });
-  const body = `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(workerBin)} "$@"\n`;
-  await writeFile(shim, body, { mode: 0o755 });
+  await writeFile(shim, workerShimScript(process.execPath, workerBin), { mode: 0o755 });
   written.add(shim);
   return dir;
+}
+
+/** The shim's text: the install path is quoted for sh, never evaluated (a folder named `$(…)` stays a name). */
+export function workerShimScript(nodePath: string, binPath: string): string {
+  return `#!/bin/sh\nexec ${shellQuote(nodePath)} ${shellQuote(binPath)} "$@"\n`;
 }
 
 /**

@@ -1,6 +1,7 @@
 // The review gate of an attempt, after its agent succeeded: the review command (the repository's tests) and then
 // the reviewer (`review.agent`). A subtask with `review: false` skips both. A failure goes to the task's inbox as
 // feedback from "review"; the reviewer's verdict is recorded in progress.json and events.jsonl either way.
+import path from "node:path";
 import type { Usage } from "../schema/common.js";
 import type { Subtask } from "../schema/features.js";
 import { runShellAgent } from "../agents/shell.js";
@@ -47,6 +48,9 @@ export async function reviewGate(request: GateRequest): Promise<GateResult> {
     diff: await attemptDiff(request.worktree, request.base),
     commandOutput,
     creditsOf: request.creditsOf,
+    scratchDir: path.join(store.paths.dir, "agents", token.task, "review"),
+    codexDir: store.paths.dir,
+    timeoutMs: config.taskTimeoutMs,
     signal: request.signal,
     idempotencyKey: `review:${token.task}:${token.attempt}`,
   });

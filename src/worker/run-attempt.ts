@@ -2,6 +2,7 @@
 import path from "node:path";
 import { addUsage, type AgentInput, type AgentResult } from "../agents/contract.js";
 import { checkedResult, spending } from "./attempt-outcome.js";
+import { handOff, type HandoffFields } from "./attempt-handoff.js";
 import { profileNameOf, resolveProfile } from "../agents/profiles.js";
 import { buildTaskPrompt } from "../agents/prompt.js";
 import { runAgent } from "../agents/run-agent.js";
@@ -9,11 +10,10 @@ import { commitAll, subjectLine } from "../git/index.js";
 import { parseDuration } from "../util/duration.js";
 import { startTimeOf } from "../util/process-identity.js";
 import { writeNoFollow } from "../store/safe-path.js";
-import { commitSubmodules, markWorktreeClean, prepareWorktree, saveLeftovers, workBranch } from "./worktree.js";
+import { commitSubmodules, markWorktreeClean, markWorktreeUnusable, prepareWorktree, saveLeftovers, workBranch } from "./worktree.js";
+import { planOfText, type Plan } from "../plan/load-plan.js";
 
 export { workBranch } from "./worktree.js";
-import { planOfText, type Plan } from "../plan/load-plan.js";
-import type { Handoff } from "../schema/progress.js";
 import type { CodexStore } from "../store/codex-store.js";
 import { agentEnv, notesFile, prepareAttemptFiles } from "./agent-env.js";
 import { agentTask, attemptBudget, attemptFiles, attemptHistory, budgetExhaustedReason } from "./agent-input.js";
@@ -25,7 +25,6 @@ import { sendMessage } from "../ops/inbox.js";
 import { guardFeedback, refusedChanges } from "../guard/check-changes.js";
 import { reviewGate } from "./review-gate.js";
 import type { AttemptContext } from "./attempt-context.js";
-import { redactSecrets } from "../util/redact.js";
 
 
 /**
@@ -289,47 +288,9 @@ async function keepWork(context: AttemptContext, worktree: string, trailers: Rec
   } catch (error: unknown) {
     const why = error instanceof Error ? error.message : String(error);
     context.log(`could not commit leftover work in ${worktree}: ${why}`);
+    markWorktreeUnusable(worktree);
     return `the work could not be saved either (${why}) and is left in ${worktree}, which is not reused`;
   }
-}
-
-type HandoffFields = Omit<Handoff, "attempt" | "at">;
-
-/**
- * True when the hand-off was written (it sets our worker entry idle in the same write). The attempt's usage is
- * added to the task's total in that same fenced write, so it is counted once; the result the agent gave too.
- */
-async function handOff(context: AttemptContext, result: HandoffFields, agentResult?: unknown): Promise<boolean> {
-  const { store, token } = context;
-  // Reasons quote stderr and git: the environment's secrets are not written into progress.json.
-  if (result.error !== undefined) result = { ...result, error: redactSecrets(result.error) };
-  const fence = await fencedTaskUpdate(store, token, `hand-off (${result.outcome})`, (task, progress) => {
-    const now = new Date().toISOString();
-    // Free for the next assignment in the same write: the lead need not wait for another round trip.
-    const me = progress.workers?.[token.worker];
-    if (me && me.task === token.task && me.attempt === token.attempt) {
-      Object.assign(me, { status: "idle", task: null, attempt: null, agent_pid: null, updated_at: now });
-    }
-    task.handoff = { attempt: token.attempt, at: now, ...result };
-    task.updated_at = now;
-    task.detail = result.outcome === "succeeded" ? "done; waiting for the lead to merge" : `failed: ${result.error ?? "the agent failed"}`;
-    if (result.outcome === "succeeded") task.percent = 100;
-    if (result.usage) task.usage = addUsage(task.usage, result.usage);
-    if (result.final_message !== undefined) task.final_message = result.final_message;
-    if (agentResult !== undefined) task.result = agentResult;
-  });
-  if (fence.applied) {
-    const spent = result.usage ? { usage: result.usage } : {};
-    await store.event({
-      type: "attempt.handoff",
-      task: token.task,
-      attempt: token.attempt,
-      worker: token.worker,
-      reason: result.outcome === "failed" ? result.error : undefined,
-      data: result.outcome === "succeeded" ? { commit: result.commit, ...spent } : { outcome: "failed", ...(result.blocked ? { blocked: true } : {}), ...spent },
-    });
-  }
-  return fence.applied;
 }
 
 /** The running agent's process group, for the lead to kill should this worker die. */

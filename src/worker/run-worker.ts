@@ -12,6 +12,7 @@ import type { ProgressFile, WorkerState } from "../schema/progress.js";
 import { ensureGitIdentity } from "../git/index.js";
 import { CodexStore } from "../store/codex-store.js";
 import { runAttempt } from "./run-attempt.js";
+import { worktreeUnusable } from "./worktree.js";
 import type { AttemptToken } from "../ops/fence.js";
 import { Wake } from "../store/wake.js";
 import { redactSecrets } from "../util/redact.js";
@@ -111,11 +112,22 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
         hintUntil = 0;
       }
       if (assignment) {
-        config = resolveConfig(await store.config.read().catch(() => undefined));
+        // A person's invalid save of config.json mid-run: the attempt runs with the last valid settings (not the
+        // defaults, which would drop e.g. a review command), and the worker says so.
+        config = await store.config.read().then(resolveConfig, (error: unknown) => {
+          log(`using the last valid settings: ${error instanceof Error ? error.message : String(error)}`);
+          return config;
+        });
         attempts++;
         const idled = await runAttempt({ store, config, heartbeatMs, token: assignment.token, message: assignment.message, base: assignment.base, stop: stop.signal, log });
         if (!idled) await setIdle(store, id, assignment.token);
         if (options.once && attempts >= 1) break;
+        // Work git could not commit is left in our worktree, which must not be switched or cleaned: this worker
+        // leaves it as it is and exits; the lead starts another worker, in a worktree of its own.
+        if (worktreeUnusable(path.join(store.paths.worktrees, id))) {
+          log(`exiting: worktree ${path.join(store.paths.worktrees, id)} holds work that could not be committed and is kept as it is`);
+          break;
+        }
         continue;
       }
       if (lead && !isClaimLive(lead)) {
@@ -207,7 +219,7 @@ function assertSafeWorkerId(id: string): void {
 async function register(store: CodexStore, id: string, lead: ProcessClaim | undefined): Promise<void> {
   await store.ensureDirs();
   await store.progress.update((progress) => {
-    progress.workers ??= {};
+    progress.workers ??= Object.create(null) as NonNullable<ProgressFile["workers"]>; // ids are keys: no prototype
     const other = progress.workers[id];
     if (other && other.status !== "exited" && other.pid !== process.pid && other.host === os.hostname() && isClaimLive(workerClaim(other))) {
       throw new UsageError(`worker id ${id} is taken by a live worker (pid ${other.pid})`, "Give this worker another --id, or stop the other one first.");
@@ -220,7 +232,7 @@ async function register(store: CodexStore, id: string, lead: ProcessClaim | unde
 async function heartbeat(store: CodexStore, id: string, lead: ProcessClaim | undefined): Promise<ProgressFile> {
   const { value } = await store.progress.update((progress) => {
     const now = new Date().toISOString();
-    progress.workers ??= {};
+    progress.workers ??= Object.create(null) as NonNullable<ProgressFile["workers"]>; // ids are keys: no prototype
     const me = progress.workers[id];
     if (me?.pid === process.pid) me.updated_at = now;
     // A live worker that took over our id (after our entry was judged dead) keeps it: we leave (see the loop).

@@ -24,6 +24,18 @@ export function markWorktreeClean(worktree: string): void {
   leftClean.add(worktree);
 }
 
+/** Worktrees left holding work git could not commit: never switched or cleaned again by this process. */
+const unusable = new Set<string>();
+
+export function markWorktreeUnusable(worktree: string): void {
+  unusable.add(worktree);
+}
+
+/** True when the worktree holds work that could not be saved: its worker should leave it (and exit). */
+export function worktreeUnusable(worktree: string): boolean {
+  return unusable.has(worktree);
+}
+
 function gitMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -75,6 +87,7 @@ async function saveBeforeReuse(worktree: string, worker: string): Promise<void> 
 }
 
 function unsavedWork(worktree: string, why: string): CodexError {
+  unusable.add(worktree);
   return new CodexError("E_UNSAVED_WORK", `worktree ${worktree} holds uncommitted work that could not be committed (${why}); it is kept as it is and not reused`, {
     hint: `Look at it (git -C ${worktree} status), commit or copy what you want to keep, then remove it (git worktree remove --force ${worktree}).`,
   });

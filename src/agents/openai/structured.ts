@@ -97,7 +97,7 @@ export async function structuredCall<T = unknown>(options: StructuredCallOptions
 }
 
 /** Models often wrap JSON in a ```json fence even when asked not to. */
-function stripFence(text: string): string {
+export function stripFence(text: string): string {
   const fenced = /^```(?:json)?\s*\n([\s\S]*?)\n?```$/.exec(text);
   return fenced?.[1] ?? text;
 }
