@@ -1,7 +1,7 @@
 // A pid or an id read from a file is a claim: stale, reused or hostile entries in progress.json never get a
 // process adopted, given work or signalled, never become a path; worker ids are checked where they enter.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -104,6 +104,19 @@ describe("stale and reused pids in progress.json", () => {
     expect(isAlive(reused)).toBe(true);
     expect(repo.progress().workers?.["wlive"]).toMatchObject({ status: "idle", lead_pid: process.pid, lead_start: startTime(process.pid) });
   });
+
+  it("a lead lock whose recorded lead pid now names another process is taken over at once", async () => {
+    const repo = await RunRepo.create([{ id: "t1", command: agent("run-hold.mjs", "t1", "none", "t1.txt") }]);
+    const reused = bystander(tempDir("codex-bystanders-"));
+    writeProgress(repo, (progress) => {
+      progress.run = { lead_pid: reused, lead_start: startTime(reused) + 1, host: hostname(), started_at: now(), updated_at: now() };
+    });
+    // The lock directory of a lead killed a moment ago: fresh, so not yet stale by its age.
+    mkdirSync(path.join(repo.dir, "lead.lock"));
+    const run = repo.start();
+    expect(await run.waitForExit(), run.describe()).toEqual({ code: 0, signal: null });
+    expect(isAlive(reused)).toBe(true);
+  }, 60_000);
 
   it('"pid": 1 for a worker and its agent signals nothing: in a fresh PID namespace a bystander survives the run', async () => {
     const repo = await RunRepo.create([{ id: "t1", command: agent("run-hold.mjs", "t1", "none", "t1.txt") }]);
