@@ -6,7 +6,7 @@ import path from "node:path";
 import { parse } from "csv-parse/sync";
 import { afterEach, describe, expect, it } from "vitest";
 import { startFakeOpenAI, type FakeOpenAIServer } from "./helpers/fake-openai-server.js";
-import { agent, killGroup, RunRepo, type LeadRun } from "./helpers/run-harness.js";
+import { agent, killGroup, killRecordedWorker, RunRepo, type LeadRun } from "./helpers/run-harness.js";
 import { runLead } from "./helpers/lead-cli.js";
 import { tempDir } from "./helpers/temp.js";
 
@@ -153,10 +153,7 @@ describe("codex-lead jobs run", () => {
     await first.until("some rows completed", () => completedIds(repo).length >= 4, 90_000);
     const workers = Object.values(repo.progress().workers ?? {});
     killGroup(first.pid);
-    for (const worker of workers) {
-      killGroup(worker.pid);
-      if (worker.agent_pid) killGroup(worker.agent_pid);
-    }
+    for (const worker of workers) killRecordedWorker(worker);
     await first.waitForExit(10_000);
     const doneBefore = completedIds(repo);
     expect(doneBefore.length).toBeLessThan(names.length);

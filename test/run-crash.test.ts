@@ -4,7 +4,7 @@ import { spawn, spawnSync } from "node:child_process";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { agent, isAlive, RunRepo, signal } from "./helpers/run-harness.js";
+import { agent, isAlive, recordedWorkerAlive, RunRepo, signal } from "./helpers/run-harness.js";
 import { distDir, workerBin } from "./helpers/temp.js";
 
 type IntegrateModule = typeof import("../src/lead/integrate.js");
@@ -158,6 +158,6 @@ describe("codex-lead run: crashes and stalls", () => {
     await second.until("no process left working in the repository", () => repo.processes().length === 0, 10_000);
     const workers = Object.entries(repo.progress().workers ?? {});
     expect(workers.length).toBeGreaterThan(0);
-    for (const [id, worker] of workers) expect(isAlive(worker.pid), `worker ${id} (pid ${worker.pid})`).toBe(false);
+    for (const [id, worker] of workers) expect(recordedWorkerAlive(worker), `worker ${id} (pid ${worker.pid})`).toBe(false);
   });
 });

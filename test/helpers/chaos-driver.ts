@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { ProgressFile } from "../../src/schema/progress.js";
-import { fixture, isAlive, killGroup, node, RunRepo, signal, type LeadRun, type SubtaskSpec } from "./run-harness.js";
+import { fixture, isAlive, killGroup, node, recordedWorkerAlive, RunRepo, signal, type LeadRun, type SubtaskSpec } from "./run-harness.js";
 import { leadBin } from "./temp.js";
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same schedule of decisions. */
@@ -354,7 +354,7 @@ export async function runChaos(settings: ChaosSettings): Promise<ChaosOutcome> {
       }
 
       // Worker SIGKILLs throughout, mostly of busy workers (so they land mid-task).
-      const live = Object.entries(progress?.workers ?? {}).filter(([, w]) => w.status !== "exited" && !stopped.has(w.pid) && isAlive(w.pid));
+      const live = Object.entries(progress?.workers ?? {}).filter(([, w]) => w.status !== "exited" && !stopped.has(w.pid) && recordedWorkerAlive(w));
       // Paced by completions (one kill every 2–6 completions, at least 800 ms apart, and at least one every 6 s),
       // so the chaos scales with the machine's speed instead of starving a slow one.
       const killDue = (completed >= killAtCompleted && now >= next.workerKill) || now >= next.workerKill + 6000;

@@ -6,7 +6,8 @@ import path from "node:path";
 import { afterEach } from "vitest";
 import type { RunEvent } from "../../src/lead/run-events.js";
 import type { InboxFile } from "../../src/schema/inbox.js";
-import type { ProgressFile, TaskState } from "../../src/schema/progress.js";
+import type { ProgressFile, TaskState, WorkerState } from "../../src/schema/progress.js";
+import { agentClaim, checkClaim, workerClaim } from "../../src/util/process-identity.js";
 import { git, leadBin, repoRoot, tempRepo, waitFor, workerBin } from "./temp.js";
 
 export type RunEventLine = RunEvent & { ts: string };
@@ -424,6 +425,21 @@ export function processesUnder(dir: string): number[] {
     if ((cwd === dir || cwd.startsWith(`${dir}${path.sep}`)) && isAlive(pid)) pids.push(pid);
   }
   return pids;
+}
+
+/**
+ * SIGKILL to a worker named in progress.json and to its agent, each only while it is still the process the entry
+ * recorded: a pid read from a file may since belong to anything, the test runner or the session's shell included.
+ */
+export function killRecordedWorker(worker: WorkerState): void {
+  if (checkClaim(workerClaim(worker)) === "ours") killGroup(worker.pid);
+  const agent = agentClaim(worker);
+  if (agent && checkClaim(agent) === "ours") killGroup(agent.pid);
+}
+
+/** Whether the worker an entry of progress.json names still runs (its pid not reused by another process). */
+export function recordedWorkerAlive(worker: WorkerState): boolean {
+  return checkClaim(workerClaim(worker)) === "ours";
 }
 
 /** SIGKILL to `pid` and to the group it leads — never to the test runner's own group. */
