@@ -4,6 +4,9 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from "
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { buildPlan } from "../src/plan/plan.js";
+import { scheduleView } from "../src/plan/schedule-view.js";
+import { FeaturesFile } from "../src/schema/features.js";
 import { runLead } from "./helpers/lead-cli.js";
 import { git, repoRoot, tempRepo } from "./helpers/temp.js";
 
@@ -77,6 +80,17 @@ describe("codex-lead run --dry-run", () => {
     expect(view.waves.map((wave) => wave.map((task) => task.id))).toEqual([["model", "docs"], ["login"]]);
     expect(view.plannedCredits).toBe(100);
     expect(view.criticalPath).toEqual(["model", "login"]);
+  });
+});
+
+describe("scheduleView", () => {
+  it("leaves completed subtasks out and counts only what each remaining one may still spend", () => {
+    const plan = buildPlan(FeaturesFile.parse(PLAN));
+    const view = scheduleView(plan, { agent: "openai", taskBudget: 20 }, { tasks: { model: { status: "completed" }, login: { status: "failed", usage: { credits: 20 } } } });
+    expect(view.completed).toBe(1);
+    expect(view.waves.map((wave) => wave.map((task) => [task.id, task.budget, task.after]))).toEqual([[["login", 30, []], ["docs", 20, []]]]);
+    expect(view.plannedCredits).toBe(50);
+    expect(view.criticalPath).toEqual(["login"]);
   });
 });
 

@@ -68,7 +68,12 @@ describe("madeReady and status", () => {
   it("status shows the ready subtasks and the ETA as an estimate", () => {
     const text = renderStatus(pipelineSummary(plan, progress, new Date(now)), { color: false });
     expect(text).toContain("Ready to start\n  s1    ready since x completed\n  c1    ready since y completed\n  late  ready since y completed\n");
-    // No worker is registered: the work is spread over one.
+    // No worker is registered and no count given: the work is spread over one.
     expect(text).toContain("ETA: ~13m 00s (an estimate from 2 measured subtasks, per agent profile; critical path c1)\n");
+  });
+
+  it("without live workers, status spreads the work over as many workers as a run would start", () => {
+    const text = renderStatus(pipelineSummary(plan, progress, new Date(now), { workers: 2 }), { color: false });
+    expect(text).toContain("ETA: ~10m 00s (an estimate from 2 measured subtasks, per agent profile; critical path c1)\n");
   });
 });

@@ -104,6 +104,17 @@ describe("no write under .codex/ through a symbolic link", () => {
     expect(readFileSync(target, "utf8")).toBe("precious\n");
   }, 60_000);
 
+  it("a symlinked folder a run writes in (.codex/logs): the run refuses to start, naming it; nothing lands in its target", async () => {
+    const repo = await RunRepo.create([{ id: "t1", command: agent("run-hold.mjs", "t1", "none", "t1.txt") }]);
+    const target = tempDir("codex-linked-logs-");
+    rmSync(path.join(repo.dir, "logs"), { recursive: true, force: true });
+    symlinkSync(target, path.join(repo.dir, "logs"));
+    const run = repo.start();
+    expect((await run.waitForExit()).code, run.describe()).toBe(2);
+    expect(run.stderr).toContain(`refused to use ${path.join(repo.dir, "logs")}: ${path.join(repo.dir, "logs")} is a symbolic link to ${target}`);
+    expect(readdirSync(target)).toEqual([]);
+  }, 60_000);
+
   it("an inbox: `send` is refused, naming the link; its target is unchanged", async () => {
     const repo = await RunRepo.create([{ id: "t1", command: agent("run-hold.mjs", "t1", "none", "t1.txt") }]);
     const inbox = `${JSON.stringify({ task: "t1", messages: [] }, null, 2)}\n`;

@@ -1,17 +1,23 @@
 // A pid or an id read from a file is a claim: stale, reused or hostile entries in progress.json never get a
 // process adopted, given work or signalled, never become a path; worker ids are checked where they enter.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { markDeadWorkers } from "../src/lead/recover.js";
 import type { ProgressFile } from "../src/schema/progress.js";
+import { CodexStore } from "../src/store/codex-store.js";
 import { agent, isAlive, node, RunRepo } from "./helpers/run-harness.js";
 import { leadBin, tempDir, waitFor, workerBin } from "./helpers/temp.js";
+import { liveWorkerProcess } from "./helpers/worktrees.js";
 
 const started: ChildProcess[] = [];
 afterAll(() => {
-  for (const child of started.splice(0)) if (child.pid) spawnSync("kill", ["-KILL", `-${child.pid}`]);
+  // Only a child not yet reaped: once it has exited its pid (and group id) may belong to anyone.
+  for (const child of started.splice(0)) {
+    if (child.pid && child.exitCode === null && child.signalCode === null) process.kill(-child.pid, "SIGKILL");
+  }
 });
 
 /** A long `sleep` leading its own process group (as a worker or an agent does), working outside any repository. */
@@ -55,11 +61,11 @@ describe("stale and reused pids in progress.json", () => {
     const agentPid = bystander(outside);
     const lead = deadPid();
     writeProgress(repo, (progress) => {
-      // Entries left by workers of a lead that died, whose pids the system has since given to other processes:
-      // the recorded start times are those of the workers, not of the processes that hold the pids now.
+      // Entries left by workers of a lead that died, whose pids the system has since given to other processes
+      // (entries as an older version wrote them: no start time recorded, so nothing proves who they were).
       progress.workers = {
-        wreused: { status: "idle", task: null, attempt: null, pid: reused, pid_start: startTime(reused) + 1, host: hostname(), started_at: now(), updated_at: now(), lead_pid: lead },
-        wbusy: { status: "busy", task: "t1", attempt: 1, pid: busy, host: hostname(), started_at: now(), updated_at: now(), lead_pid: lead, agent_pid: agentPid, agent_start: startTime(agentPid) + 1 },
+        wreused: { status: "idle", task: null, attempt: null, pid: reused, host: hostname(), started_at: now(), updated_at: now(), lead_pid: lead },
+        wbusy: { status: "busy", task: "t1", attempt: 1, pid: busy, host: hostname(), started_at: now(), updated_at: now(), lead_pid: lead, agent_pid: agentPid },
       };
       progress.tasks.t1 = { status: "in_progress", assignee: "wbusy", attempt: 1, started_at: now(), updated_at: now() };
     });
@@ -76,6 +82,41 @@ describe("stale and reused pids in progress.json", () => {
     expect(progress.tasks["t1"]).toMatchObject({ status: "completed", attempt: 2 });
     expect(progress.tasks["t1"]?.attempts?.[0]).toMatchObject({ attempt: 1, worker: "wbusy", outcome: "exited" });
   }, 90_000);
+
+  it("recovery tells a worker from a process that took its pid by the recorded start time and command line", async () => {
+    const repo = await RunRepo.create([{ id: "t1", command: agent("run-hold.mjs", "t1", "none", "t1.txt") }]);
+    const reused = bystander(tempDir("codex-bystanders-"));
+    const worker = liveWorkerProcess();
+    const lead = deadPid();
+    writeProgress(repo, (progress) => {
+      const entry = { status: "idle" as const, task: null, attempt: null, host: hostname(), started_at: now(), updated_at: now(), lead_pid: lead };
+      progress.workers = {
+        // The pid of a worker that died, now a sleep's: the start time recorded is not the sleep's.
+        wreused: { ...entry, pid: reused, pid_start: startTime(reused) + 1 },
+        // The right start time, but no codex-worker in the command line: not a worker either.
+        wimpostor: { ...entry, pid: reused, pid_start: startTime(reused) },
+        // The process that registered, alive: its lead died, so it is adopted.
+        wlive: { ...entry, pid: worker.pid, pid_start: worker.pid_start },
+      };
+    });
+    const result = await markDeadWorkers(new CodexStore(repo.root));
+    expect(result).toEqual({ dead: ["wreused", "wimpostor"], adopted: ["wlive"], unsafe: [] });
+    expect(isAlive(reused)).toBe(true);
+    expect(repo.progress().workers?.["wlive"]).toMatchObject({ status: "idle", lead_pid: process.pid, lead_start: startTime(process.pid) });
+  });
+
+  it("a lead lock whose recorded lead pid now names another process is taken over at once", async () => {
+    const repo = await RunRepo.create([{ id: "t1", command: agent("run-hold.mjs", "t1", "none", "t1.txt") }]);
+    const reused = bystander(tempDir("codex-bystanders-"));
+    writeProgress(repo, (progress) => {
+      progress.run = { lead_pid: reused, lead_start: startTime(reused) + 1, host: hostname(), started_at: now(), updated_at: now() };
+    });
+    // The lock directory of a lead killed a moment ago: fresh, so not yet stale by its age.
+    mkdirSync(path.join(repo.dir, "lead.lock"));
+    const run = repo.start();
+    expect(await run.waitForExit(), run.describe()).toEqual({ code: 0, signal: null });
+    expect(isAlive(reused)).toBe(true);
+  }, 60_000);
 
   it('"pid": 1 for a worker and its agent signals nothing: in a fresh PID namespace a bystander survives the run', async () => {
     const repo = await RunRepo.create([{ id: "t1", command: agent("run-hold.mjs", "t1", "none", "t1.txt") }]);

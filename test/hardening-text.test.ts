@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { redactSecrets } from "../src/util/redact.js";
-import { visible } from "../src/util/terminal-text.js";
+import { terminalSafe, visible } from "../src/util/terminal-text.js";
 import { workerShimScript } from "../src/worker/agent-env.js";
 import { node, RunRepo } from "./helpers/run-harness.js";
 import { tempDir } from "./helpers/temp.js";
@@ -23,6 +23,12 @@ describe("visible and redactSecrets", () => {
     expect(visible("a\nb\tc\u202ed\u009b")).toBe("a\\nb\\tc\\u202ed\\x9b");
     expect(visible("a\nb\tc", { multiline: true })).toBe("a\nb\tc");
     expect(visible("Grüße ✓ plain")).toBe("Grüße ✓ plain");
+  });
+
+  it("terminalSafe keeps line breaks, tabs and our own colour codes, and nothing else", () => {
+    expect(terminalSafe(`\u001b[31mred\u001b[39m\n\tnext`)).toBe(`\u001b[31mred\u001b[39m\n\tnext`);
+    const sneaky = `${ESC}]52;c;cHduZWQ=\u0007${ESC}[2J${ESC}[5;1H\r`;
+    expect(terminalSafe(`\u001b[1mbold\u001b[22m ${sneaky}\n`)).toBe("\u001b[1mbold\u001b[22m \\x1b]52;c;cHduZWQ=\\x07\\x1b[2J\\x1b[5;1H\\r\n");
   });
 
   it("replaces the values of secret-named variables of 8 characters or more", () => {
@@ -70,6 +76,21 @@ describe("hostile text through a run", () => {
     expect(report.code, report.stderr).toBe(0);
     expect(report.stdout).toContain("Evil \\x1b]52;c;cHduZWQ=\\x07\\x1b[2J\\x1b[31mred");
     expect(report.stdout + report.stderr).not.toContain(ESC);
+  });
+
+  it("a file name with an escape sequence comes out visible in show and changes (every command's output is guarded)", async () => {
+    const repo = await RunRepo.create([
+      { id: "first", command: script("require('fs').writeFileSync('plain.txt', 'x')") },
+      { id: "named", deps: ["first"], command: script(`require('fs').writeFileSync(${JSON.stringify(`evil-${ESC}[2J.txt`)}, 'x')`) },
+    ]);
+    const run = await repo.lead(["run"]);
+    expect(run.code, run.stderr).toBe(0);
+    for (const args of [["show", "named"], ["changes", "--since", "first"]]) {
+      const out = await repo.lead(args);
+      expect(out.code, out.stderr).toBe(0);
+      expect(out.stdout).toMatch(/evil-(\\x1b|\\033)\[2J\.txt/); // ours, or git's own quoting
+      expect(out.stdout + out.stderr).not.toContain(ESC);
+    }
   });
 
   it("a secret printed on stderr is *** in progress.json and events.jsonl, and no stderr reaches features.json", async () => {

@@ -1,30 +1,18 @@
 // One way for the planner and the reviewer to get a JSON answer matching a schema from any profile that can give
 // one: an `openai` profile (structured output on the endpoint) or a `cli` profile whose CLI takes a schema
 // (codex `--output-schema`, claude `--json-schema`).
-import type { Usage } from "../schema/common.js";
 import type { Config } from "../schema/config.js";
-import { cliStructuredCall } from "./cli/structured-cli.js";
+import { cliStructuredCall, type CliStructuredOptions } from "./cli/structured-cli.js";
 import { ModelCallError } from "./openai/retry.js";
 import { structuredCall, type StructuredCallResult } from "./openai/structured.js";
 import { answersToSchema, resolveProfile, schemaRefusal } from "./profiles.js";
 
-export interface AnswerRequest {
-  profileName: string;
+/** What the CLI call needs (its profile is looked up here), and for an openai profile the environment and key. */
+export type AnswerRequest = Omit<CliStructuredOptions, "profile" | "repairs"> & {
   config: Pick<Config, "agents">;
-  system: string;
-  user: string;
-  schema: Record<string, unknown>;
-  schemaName: string;
-  /** For a cli profile: the folder it runs in (ours, never the user's checkout), and the run's .codex folder. */
-  scratchDir: string;
-  codexDir: string;
-  /** For a cli profile without a timeout of its own. */
-  timeoutMs: number;
-  creditsOf: (usage: Usage) => number;
   env?: Record<string, string | undefined>;
-  signal?: AbortSignal;
   idempotencyKey?: string;
-}
+};
 
 /** Why the profile cannot answer to a schema, or undefined when it can (an unknown profile says so too). */
 export function structuredAnswerProblem(profileName: string, config: Pick<Config, "agents">): string | undefined {

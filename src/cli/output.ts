@@ -1,4 +1,5 @@
 // Where the CLI writes: data to stdout, messages to stderr; colour only on a terminal and when NO_COLOR is not set.
+import { terminalSafe } from "../util/terminal-text.js";
 
 export interface Stream {
   write(text: string): unknown;
@@ -51,8 +52,9 @@ export function createOutput(
   env: NodeJS.ProcessEnv = process.env,
 ): Output {
   return {
-    data: (text) => void stdout.write(withNewline(text)),
-    say: (text) => void stderr.write(withNewline(text)),
+    // Whatever a command prints passes terminalSafe: no escape sequence from a file, git or an agent gets through.
+    data: (text) => void stdout.write(withNewline(terminalSafe(text))),
+    say: (text) => void stderr.write(withNewline(terminalSafe(text))),
     dataColor: wantsColor(stdout, env),
     style: makeStyle(wantsColor(stderr, env)),
     stdout,

@@ -4,7 +4,7 @@ import { rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import lockfile from "proper-lockfile";
-import { isProcessAlive } from "../agents/shell.js";
+import { checkClaim } from "../util/process-identity.js";
 import { CodexError, ExitCode, errnoCode } from "../errors.js";
 import type { CodexStore } from "../store/codex-store.js";
 
@@ -26,7 +26,10 @@ export async function acquireLeadLock(store: CodexStore, onCompromised: (error: 
       const run = (await store.progress.read().catch(() => undefined))?.run;
       const pid = run?.lead_pid ?? undefined;
       const sameHost = !run?.host || run.host === os.hostname();
-      if (round === 0 && sameHost && pid && pid !== process.pid && !isProcessAlive(pid)) {
+      // The pid is a claim: gone, or (its start time recorded) now another process's — then the lock is stale.
+      const claim = pid ? checkClaim({ pid, start: run?.lead_start ?? undefined }) : "other";
+      const dead = claim === "gone" || (claim === "other" && typeof run?.lead_start === "number");
+      if (round === 0 && sameHost && pid && pid !== process.pid && dead) {
         await rm(`${target}.lock`, { recursive: true, force: true });
         continue;
       }

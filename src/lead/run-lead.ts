@@ -3,6 +3,7 @@
 // This file holds the loop; each of its steps lives in its own file (watch-attempts, take-handoffs,
 // schedule, finish-run), sharing the LeadContext.
 import { existsSync } from "node:fs";
+import { startTimeOf } from "../util/process-identity.js";
 import { performance } from "node:perf_hooks";
 import { CodexError, InvalidFileError, UsageError } from "../errors.js";
 import { ensureBranch, ensureGitIdentity, gitRoot } from "../git/index.js";
@@ -111,7 +112,7 @@ class Lead {
     const now = new Date().toISOString();
     await store.progress.update((progress) => {
       ctx.runBudget.atStart = creditsSpent(progress);
-      progress.run = { lead_pid: process.pid, host: ctx.host, started_at: now, updated_at: now, integration_branch: config.integrationBranch };
+      progress.run = { lead_pid: process.pid, lead_start: startTimeOf(process.pid) ?? null, host: ctx.host, started_at: now, updated_at: now, integration_branch: config.integrationBranch };
     });
     await store.event({ type: "run.started", by: "lead", data: { pid: process.pid, workers: config.workers, recovered } });
     ctx.emit({ type: "run.started", total: plan.tasks.length, workers: config.workers, integrationBranch: config.integrationBranch, recovered });

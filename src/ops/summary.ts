@@ -120,7 +120,7 @@ class Latest {
  * The tasks counted are the plan's (when there is a plan) or else every task in progress.json.
  * Lists keep plan order; tasks known only to progress.json follow, sorted by id.
  */
-export function pipelineSummary(plan: Plan | null, progress: ProgressFile, now: Date = new Date()): PipelineSummary {
+export function pipelineSummary(plan: Plan | null, progress: ProgressFile, now: Date = new Date(), options: { workers?: number } = {}): PipelineSummary {
   const ids = plan ? plan.tasks.map((task) => task.id) : Object.keys(progress.tasks).sort();
   const nameOf = (id: string): string | null => plan?.byId.get(id)?.name ?? null;
   const stateOf = (id: string): TaskState => progress.tasks[id] ?? { status: "not_started" };
@@ -181,7 +181,8 @@ export function pipelineSummary(plan: Plan | null, progress: ProgressFile, now: 
     lastUpdated: lastUpdated.text,
     // Without a plan every task of progress.json is counted; with one, plan.byId already is the set of planned ids.
     unplanned: plan ? Object.keys(progress.tasks).filter((id) => !plan.byId.has(id)).sort() : [],
-    eta: plan ? estimateEta(plan, progress, Math.max(1, workers.filter((w) => w.status !== "exited").length), now.getTime()) : null,
+    // The ETA spreads the work over the live workers, else (no run going) over as many as a run would start.
+    eta: plan ? estimateEta(plan, progress, Math.max(1, workers.filter((w) => w.status !== "exited").length || (options.workers ?? 1)), now.getTime()) : null,
     madeReady: plan ? madeReady(plan, progress) : [],
     plannerCredits: progress.planner?.usage.credits ?? 0,
   };

@@ -91,6 +91,7 @@ export type WorkerState = z.infer<typeof WorkerState>;
 
 export const RunState = z.strictObject({
   lead_pid: z.number().int().positive().nullable().optional(),
+  lead_start: StartTime.nullable().optional().describe("the lead process's start time, recorded with lead_pid"),
   host: z.string().optional(),
   started_at: Timestamp.nullable().optional(),
   updated_at: Timestamp.nullable().optional(),

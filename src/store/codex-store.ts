@@ -17,6 +17,9 @@ import { assertNoSymlink } from "./safe-path.js";
 import { CodexError } from "../errors.js";
 import { SAFE_ID_ADVICE, unsafeIdReasons } from "../plan/id-rules.js";
 
+/** The folders under .codex/ that runs write in. */
+const WRITTEN_FOLDERS = ["inbox", "worktrees", "logs", "notes", "bin", "cache", "agents", "jobs"] as const;
+
 export interface StoreOptions {
   lockStaleMs?: number;
   lockWaitMs?: number;
@@ -88,7 +91,12 @@ export class CodexStore {
     });
   }
 
+  /**
+   * Makes the inbox folder, after checking that none of the folders a run writes in is a symbolic link: a run
+   * refuses at its start, naming the link, rather than failing attempt after attempt.
+   */
   async ensureDirs(): Promise<void> {
+    for (const name of WRITTEN_FOLDERS) assertNoSymlink(this.paths.dir, path.join(this.paths.dir, name), "use");
     this.makeDir(this.paths.inboxDir);
   }
 

@@ -39,7 +39,9 @@ function commandLineOf(pid: number): string {
 
 /** Whether the process a file names is the one recorded there. Without /proc (not Linux) only liveness is known. */
 export function checkClaim(claim: ProcessClaim): ClaimCheck {
-  if (unsafeSignalTarget(claim.pid) !== undefined) return "other";
+  // Pid 1 may be ours (a lead as a container's first process): it is checked like any other, and never signalled
+  // all the same (see unsafeSignalTarget, enforced by the kill functions).
+  if (!Number.isSafeInteger(claim.pid) || claim.pid <= 0) return "gone";
   if (!isProcessAlive(claim.pid)) return "gone";
   if (!hasProc) return "ours";
   const stat = procStat(claim.pid);

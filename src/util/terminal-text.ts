@@ -27,3 +27,20 @@ export function visible(text: string, options: VisibleOptions = {}): string {
   pattern.lastIndex = 0;
   return pattern.test(text) ? text.replace(pattern, escape) : text;
 }
+
+/** The colour codes our own renderers write (bold, dim, red, green, yellow, cyan and their resets). */
+const OUR_STYLES = /(\u001b\[(?:0|1|2|22|31|32|33|36|39)m)/;
+
+/**
+ * The last guard before a terminal, for everything the CLI prints: line breaks, tabs and our own colour codes
+ * stay; every other control character is made visible, so a value no renderer sanitized still cannot move the
+ * cursor, clear the screen or write the clipboard.
+ */
+export function terminalSafe(text: string): string {
+  UNSAFE_MULTILINE.lastIndex = 0;
+  if (!UNSAFE_MULTILINE.test(text)) return text;
+  return text
+    .split(OUR_STYLES)
+    .map((part, index) => (index % 2 === 1 ? part : visible(part, { multiline: true })))
+    .join("");
+}

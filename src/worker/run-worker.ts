@@ -219,7 +219,7 @@ function assertSafeWorkerId(id: string): void {
 async function register(store: CodexStore, id: string, lead: ProcessClaim | undefined): Promise<void> {
   await store.ensureDirs();
   await store.progress.update((progress) => {
-    progress.workers ??= {};
+    progress.workers ??= Object.create(null) as NonNullable<ProgressFile["workers"]>; // ids are keys: no prototype
     const other = progress.workers[id];
     if (other && other.status !== "exited" && other.pid !== process.pid && other.host === os.hostname() && isClaimLive(workerClaim(other))) {
       throw new UsageError(`worker id ${id} is taken by a live worker (pid ${other.pid})`, "Give this worker another --id, or stop the other one first.");
@@ -232,7 +232,7 @@ async function register(store: CodexStore, id: string, lead: ProcessClaim | unde
 async function heartbeat(store: CodexStore, id: string, lead: ProcessClaim | undefined): Promise<ProgressFile> {
   const { value } = await store.progress.update((progress) => {
     const now = new Date().toISOString();
-    progress.workers ??= {};
+    progress.workers ??= Object.create(null) as NonNullable<ProgressFile["workers"]>; // ids are keys: no prototype
     const me = progress.workers[id];
     if (me?.pid === process.pid) me.updated_at = now;
     // A live worker that took over our id (after our entry was judged dead) keeps it: we leave (see the loop).

@@ -1,12 +1,13 @@
 // A JSON answer matching a schema from an agent CLI, for the planner and the reviewer on a `cli` profile: codex
 // gets `--output-schema FILE`, claude `--json-schema JSON`. The answer is checked here (codex does not check it),
 // and a wrong one is shown to the CLI with the problems for another run.
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Usage } from "../../schema/common.js";
 import type { CliProfile } from "../../schema/config.js";
 import { parseDuration } from "../../util/duration.js";
 import { redactSecrets } from "../../util/redact.js";
+import { assertNoSymlink, writeNoFollow } from "../../store/safe-path.js";
 import { addUsage, emptyUsage } from "../contract.js";
 import { ModelCallError } from "../openai/retry.js";
 import { schemaProblems } from "../openai/schema-check.js";
@@ -64,8 +65,10 @@ export async function cliStructuredCall<T = unknown>(options: CliStructuredOptio
   } catch (error: unknown) {
     throw new ModelCallError("config", error instanceof Error ? error.message : String(error));
   }
+  // The scratch folder is under .codex/agents: never reached, nor written, through a link.
+  assertNoSymlink(options.codexDir, options.scratchDir, "create");
   await mkdir(options.scratchDir, { recursive: true });
-  await writeFile(schemaFile, `${JSON.stringify(options.schema, null, 2)}\n`);
+  writeNoFollow(options.codexDir, schemaFile, `${JSON.stringify(options.schema, null, 2)}\n`);
   const secrets = { ...process.env, ...profile.env };
   let usage = emptyUsage();
   let prompt = `${options.system}\n\n${options.user}`;

@@ -24,7 +24,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     .argument("<goal>", "what you want done, in words")
     .option("--constraints <text>", "constraints the plan must respect (stack, files not to touch, …)")
     .option("--budget <credits>", "credits shared among the subtasks: half evenly, half by effort", nonNegativeCredits)
-    .option("--agent <profile>", "the openai agent profile that plans (default: config agent if openai, else openai)")
+    .option("--agent <profile>", "the profile that plans: openai, or cli with output codex/claude (default: config agent if it can, else openai)")
     .option("--dry-run", "print the plan, its waves, critical path and budgets; write nothing")
     .option("--max-credits <n>", "budget gate: exit 6 (nothing written) when the plan's credits exceed n", nonNegativeCredits)
     .addOption(new Option("--append", "add the new features to the plan in features.json").conflicts("replace"))

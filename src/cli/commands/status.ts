@@ -15,7 +15,7 @@ async function snapshot(ctx: CliContext, json: boolean, compact: boolean): Promi
   const branches = listWorkBranches(await ctx.root()).catch(() => "");
   const plan = await loadPlanIfPresent(store);
   const progress = await store.progress.read();
-  const summary = pipelineSummary(plan, progress);
+  const summary = pipelineSummary(plan, progress, new Date(), { workers: (await store.resolvedConfig()).workers });
   const kept = classifyWorkBranches(await branches, progress);
   if (json) {
     // The summary is plain JSON data already: no need to print and re-parse it (milliseconds on 10,000 tasks).
@@ -59,7 +59,9 @@ export function registerStatus(program: Command, ctx: CliContext): void {
             if (!(error instanceof CodexError)) throw error;
             text = json ? JSON.stringify({ error: error.message, details: error.details }) : `${error.message}\n${error.details.map((d) => `  ${d}\n`).join("")}${error.hint ? `hint: ${error.hint}\n` : ""}`;
           }
-          ctx.output.data(clear ? `\x1b[2J\x1b[H${text}` : json ? text : `${text}\n--- ${new Date().toISOString()}\n`);
+          // The screen is cleared by us, directly: data() lets no escape sequence through.
+          if (clear) ctx.output.stdout.write("\x1b[2J\x1b[H");
+          ctx.output.data(clear || json ? text : `${text}\n--- ${new Date().toISOString()}\n`);
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, everyMs);
             stop.signal.addEventListener("abort", () => {
