@@ -23,23 +23,28 @@ function finishRow(request) {
 }
 
 /**
- * Memory (kB) of every process running our bins (leads, workers and the agents inside them), as the sum of their
- * proportional set sizes: pages shared between them (the node binary, ~45 MB each) count once, not once a process.
+ * One look at every process running our bins (leads, workers and the agents inside them): the sum of their
+ * proportional set sizes in kB (pages shared between them, such as the node binary's ~45 MB, count once), and each
+ * one's CPU seconds so far (utime + stime), by pid and kind, so the run's CPU is split between lead and workers.
  */
-function codexCrewPssKb() {
-  let total = 0;
+function sampleCodexCrew(cpuByPid) {
+  let pssKb = 0;
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
       if (!cmdline.includes(path.join(repoRoot, "bin"))) continue;
       const rollup = /^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/smaps_rollup`, "utf8"));
-      total += Number(rollup?.[1] ?? 0);
+      pssKb += Number(rollup?.[1] ?? 0);
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const seconds = (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100 on Linux)
+      cpuByPid.set(entry, { kind: cmdline.includes("codex-worker") ? "workers" : "lead", seconds });
     } catch {
       // gone meanwhile
     }
   }
-  return total;
+  return pssKb;
 }
 
 function lead(dir, args, env = {}) {
@@ -99,7 +104,8 @@ async function bench(rows, latencyMs, workers) {
     writeFileSync(path.join(dir, "in.csv"), `id,text\n${Array.from({ length: rows }, (_, i) => `r${i + 1},text of row ${i + 1}`).join("\n")}\n`);
     writeFileSync(path.join(dir, "schema.json"), JSON.stringify(SCHEMA));
     let peakKb = 0;
-    const sampler = setInterval(() => (peakKb = Math.max(peakKb, codexCrewPssKb())), 250);
+    const cpuByPid = new Map();
+    const sampler = setInterval(() => (peakKb = Math.max(peakKb, sampleCodexCrew(cpuByPid))), 250);
     const busyBefore = machineBusySeconds();
     const started = performance.now();
     try {
@@ -113,10 +119,13 @@ async function bench(rows, latencyMs, workers) {
     const ideal = workers / (latencyMs / 1000);
     const rate = rows / seconds;
     const dead = deadTimes(dir, server.requests, latencyMs);
+    // Seen at the last sample before each process ended (up to 250 ms of it may be missed).
+    const cpuOf = (kind) => [...cpuByPid.values()].filter((p) => p.kind === kind).reduce((sum, p) => sum + p.seconds, 0);
     const goal = GOALS[latencyMs];
     console.log(`jobs: ${rows} rows, L = ${latencyMs} ms, C = ${workers} workers: ${completed}/${rows} completed, ${server.requests.length} model calls`);
     console.log(`  wall ${fmt(seconds)} s · ${fmt(rate)} rows/s · ideal C/L ${fmt(ideal)} rows/s (${fmt(rows / ideal)} s) · efficiency ${fmt((rate / ideal) * 100)} %${goal ? ` (goal ≥ ${goal * 100} %)` : ""}`);
-    console.log(`  CPU per row ${fmt((cpu / rows) * 1000)} ms (machine busy time) · peak memory of codex-crew processes ${fmt(peakKb / 1024, 0)} MB (sum of PSS; goal ≤ 1536 MB)`);
+    console.log(`  CPU per row ${fmt((cpu / rows) * 1000)} ms (machine busy time), of it the lead ${fmt((cpuOf("lead") / rows) * 1000)} ms and the workers ${fmt((cpuOf("workers") / rows) * 1000)} ms (the rest: git, the fake model, anything else running)`);
+    console.log(`  peak memory of codex-crew processes ${fmt(peakKb / 1024, 0)} MB (sum of PSS; goal ≤ 1536 MB)`);
     console.log(`  dead time per row, median/p90: agent finished -> hand-off ${dead.finishToHandoff} · hand-off -> next assignment ${dead.handoffToAssign} · assignment -> first model call ${dead.assignToCall} (medians add up to ${fmt(dead.total, 0)} ms against L = ${latencyMs} ms)`);
   } finally {
     await server.close();

@@ -6,7 +6,7 @@ import path from "node:path";
 import { parse } from "csv-parse/sync";
 import { afterEach, describe, expect, it } from "vitest";
 import { startFakeOpenAI, type FakeOpenAIServer } from "./helpers/fake-openai-server.js";
-import { agent, killGroup, killRecordedWorker, RunRepo, type LeadRun } from "./helpers/run-harness.js";
+import { agent, killGroup, killRecordedWorker, RunRepo, signal, type LeadRun } from "./helpers/run-harness.js";
 import { runLead } from "./helpers/lead-cli.js";
 import { tempDir } from "./helpers/temp.js";
 
@@ -168,6 +168,21 @@ describe("codex-lead jobs run", () => {
     for (const id of doneBefore) expect(starts.filter((task) => task === id), id).toHaveLength(1);
     expect(jobLine(second, "job.setup")).toMatchObject({ state: "resumed", added: 0 });
   }, 300_000);
+
+  it("Ctrl-C stops the job cleanly: exit 130, the output written with the rows not done marked so; run again, it finishes", async () => {
+    const repo = await jobRepo(400, { workers: 2 });
+    writeCsv(repo, Array.from({ length: 10 }, (_, i) => `c${i + 1}`));
+    const first = startJob(repo);
+    await first.until("two rows completed", () => completedIds(repo).length >= 2, 90_000);
+    expect(signal(first.pid, "SIGINT")).toBe(true);
+    expect(await first.waitForExit(30_000), first.describe()).toEqual({ code: 130, signal: null });
+    const statuses = outputRows(repo).map((row) => row["status"]);
+    expect(statuses.filter((s) => s === "completed").length).toBeGreaterThanOrEqual(2);
+    expect(statuses.filter((s) => s === "not_started").length).toBeGreaterThan(0);
+    const second = startJob(repo);
+    expect(await second.waitForExit(120_000), second.describe()).toEqual({ code: 0, signal: null });
+    expectEachRowOnce(repo, Array.from({ length: 10 }, (_, i) => `in-${i + 1}`));
+  }, 180_000);
 
   it("exports while the job runs: rows done so far completed, the others marked not done", async () => {
     const repo = await jobRepo(500, { workers: 2 });
