@@ -119,13 +119,15 @@ async function bench(rows, latencyMs, workers) {
     const ideal = workers / (latencyMs / 1000);
     const rate = rows / seconds;
     const dead = deadTimes(dir, server.requests, latencyMs);
+    const progressBytes = readFileSync(path.join(dir, ".codex", "progress.json")).length;
+    if (process.env.BENCH_JOBS_KEEP_PROGRESS) writeFileSync(process.env.BENCH_JOBS_KEEP_PROGRESS, readFileSync(path.join(dir, ".codex", "progress.json")));
     // Seen at the last sample before each process ended (up to 250 ms of it may be missed).
     const cpuOf = (kind) => [...cpuByPid.values()].filter((p) => p.kind === kind).reduce((sum, p) => sum + p.seconds, 0);
     const goal = GOALS[latencyMs];
     console.log(`jobs: ${rows} rows, L = ${latencyMs} ms, C = ${workers} workers: ${completed}/${rows} completed, ${server.requests.length} model calls`);
     console.log(`  wall ${fmt(seconds)} s · ${fmt(rate)} rows/s · ideal C/L ${fmt(ideal)} rows/s (${fmt(rows / ideal)} s) · efficiency ${fmt((rate / ideal) * 100)} %${goal ? ` (goal ≥ ${goal * 100} %)` : ""}`);
     console.log(`  CPU per row ${fmt((cpu / rows) * 1000)} ms (machine busy time), of it the lead ${fmt((cpuOf("lead") / rows) * 1000)} ms and the workers ${fmt((cpuOf("workers") / rows) * 1000)} ms (the rest: git, the fake model, anything else running)`);
-    console.log(`  peak memory of codex-crew processes ${fmt(peakKb / 1024, 0)} MB (sum of PSS; goal ≤ 1536 MB)`);
+    console.log(`  peak memory of codex-crew processes ${fmt(peakKb / 1024, 0)} MB (sum of PSS; goal ≤ 1536 MB) · progress.json at the end ${fmt(progressBytes / 1024, 0)} KB, ${fmt(progressBytes / rows, 0)} bytes a row`);
     console.log(`  dead time per row, median/p90: agent finished -> hand-off ${dead.finishToHandoff} · hand-off -> next assignment ${dead.handoffToAssign} · assignment -> first model call ${dead.assignToCall} (medians add up to ${fmt(dead.total, 0)} ms against L = ${latencyMs} ms)`);
   } finally {
     await server.close();

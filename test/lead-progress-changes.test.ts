@@ -70,7 +70,7 @@ describe("markAssigned", () => {
 describe("markCompleted", () => {
   it("completes the task with its commit and tag, frees its worker, and tells what was newly completed", () => {
     const draft = progress();
-    draft.tasks.model = { status: "in_progress", attempt: 2, assignee: "w1", started_at: "2026-11-21T09:58:00.000Z", handoff: { attempt: 2, outcome: "succeeded", commit: "c0ffee", at: now.toISOString() }, detail: "done" };
+    draft.tasks.model = { status: "in_progress", attempt: 2, assignee: "w1", started_at: "2026-11-21T09:58:00.000Z", base: "b4se", branch: "codex/work/model/a2", worktree: "/w/w1", not_before: null, handoff: { attempt: 2, outcome: "succeeded", commit: "c0ffee", at: now.toISOString() }, detail: "done" };
     draft.tasks.api = { status: "completed", attempt: 1, commit: "old", tag: "codex/task/api" };
     draft.workers!.w1 = { ...idleWorker("w1"), status: "busy", task: "model", attempt: 2 };
     const marks = markCompleted(
@@ -83,10 +83,29 @@ describe("markCompleted", () => {
       now,
     );
     expect([...marks.newlyCompleted]).toEqual(["model"]);
-    expect(draft.tasks.model).toMatchObject({ status: "completed", commit: "c0ffee", tag: "codex/task/model", percent: 100, assignee: null, completed_at: now.toISOString() });
-    expect(draft.tasks.model?.handoff).toBeUndefined();
-    expect(draft.tasks.model?.detail).toBeUndefined();
+    expect(draft.tasks.model).toMatchObject({ status: "completed", commit: "c0ffee", tag: "codex/task/model", percent: 100, completed_at: now.toISOString() });
+    // What only mattered while the attempt ran is gone: every later write of progress.json would carry it.
+    for (const key of ["assignee", "handoff", "detail", "base", "branch", "worktree", "not_before"] as const) expect(draft.tasks.model?.[key], key).toBeUndefined();
     expect(draft.workers?.w1).toMatchObject({ status: "idle", task: null, attempt: null });
     expect(draft.tasks.gone).toBeUndefined();
+  });
+
+  it("records a landed attempt's usage in attempts[] only beside earlier attempts: a lone first attempt's is the task's usage", () => {
+    const usage = { input_tokens: 700, cached_input_tokens: 0, output_tokens: 25, reasoning_tokens: 0, calls: 1, credits: 1 };
+    const draft = progress();
+    draft.tasks.model = { status: "in_progress", attempt: 1, assignee: "w1", usage };
+    draft.tasks.api = { status: "in_progress", attempt: 2, assignee: "w2", usage: { ...usage, calls: 2 }, attempts: [{ attempt: 1, worker: "w1", outcome: "exited", reason: "SIGKILL", at: now.toISOString(), usage }] };
+    markCompleted(
+      draft,
+      [
+        { id: "model", attempt: 1, worker: "w1", commit: "c1", tag: "codex/task/model", usage },
+        { id: "api", attempt: 2, worker: "w2", commit: "c2", tag: "codex/task/api", usage },
+      ],
+      now,
+    );
+    expect(draft.tasks.model?.attempts).toBeUndefined();
+    expect(draft.tasks.model?.usage).toEqual(usage);
+    expect(draft.tasks.api?.attempts?.map((a) => a.outcome)).toEqual(["exited", "completed"]);
+    expect(draft.tasks.api?.attempts?.[1]).toMatchObject({ attempt: 2, worker: "w2", usage });
   });
 });

@@ -55,7 +55,10 @@ describe("codex-lead run: failures", () => {
     expect(repo.task(first ?? "")).toMatchObject({ status: "completed", attempt: 1 });
     expect(repo.task(first ?? "").attempts).toBeUndefined();
     const retried = repo.task(second ?? "");
-    expect(retried).toMatchObject({ status: "completed", attempt: 2, base: tags.get(`codex/task/${first}`) });
+    expect(retried).toMatchObject({ status: "completed", attempt: 2 });
+    // The retry was assigned on the first one's checkpoint (the assignment names its base; a completed entry keeps none).
+    const assignment = repo.inbox(second ?? "").messages.find((m) => m.kind === "assignment" && m.attempt === 2);
+    expect(assignment?.base).toBe(tags.get(`codex/task/${first}`));
     expect(retried.attempts?.map((a) => [a.attempt, a.outcome])).toEqual([[1, "conflict"]]);
     expect(retried.attempts?.[0]?.reason).toContain("shared.txt");
     const feedback = repo.inbox(second ?? "").messages.filter((m) => m.kind === "feedback");

@@ -76,6 +76,25 @@ export interface CompletionMarks {
 }
 
 /**
+ * What a completed task keeps: its commit and tag, result, usage, final message and timestamps, and the attempts
+ * that carry information. What only mattered while an attempt ran (its assignee, base, branch, worktree, hand-off,
+ * backoff, progress detail, error) goes: every write of progress.json rewrites every entry, so a job of thousands
+ * of rows pays for each byte a finished row keeps on every later write. The branch follows from the task and its
+ * attempt (codex/work/<task>/a<attempt>); the commit and the tag are in git, where recovery reads them.
+ */
+export function settleCompleted(task: TaskState, fields: { commit: string; tag: string; completedAt: string; now: string }): void {
+  Object.assign(task, {
+    status: "completed",
+    commit: fields.commit,
+    tag: fields.tag,
+    percent: 100,
+    completed_at: fields.completedAt,
+    updated_at: fields.now,
+  } satisfies Partial<TaskState>);
+  for (const key of ["reason", "error", "assignee", "base", "branch", "worktree", "handoff", "not_before", "detail"] as const) delete task[key];
+}
+
+/**
  * Records merged and tagged attempts as completed and frees their workers. The merge and the tag are done
  * whatever happens here: the tag is the truth that recovery reads, so a task missing from progress.json
  * (removed by a person) is simply skipped.
@@ -88,24 +107,11 @@ export function markCompleted(progress: ProgressFile, completed: Completion[], n
     if (!current) continue;
     if (current.status !== "completed") {
       marks.newlyCompleted.add(id);
-      // What the landed attempt spent joins the history of attempts; without spending (a shell command) the history
-      // stays as it was, so that plans of thousands of commands do not grow progress.json for nothing.
-      if (usage) current.attempts = [...(current.attempts ?? []), { attempt, worker, outcome: "completed", at, usage }];
+      // What the landed attempt spent joins the history of earlier attempts. A first attempt that lands alone records
+      // nothing: the task's usage is then that attempt's, and a job of thousands of rows does not keep it twice.
+      if (usage && (attempt > 1 || (current.attempts?.length ?? 0) > 0)) current.attempts = [...(current.attempts ?? []), { attempt, worker, outcome: "completed", at, usage }];
     }
-    Object.assign(current, {
-      status: "completed",
-      reason: undefined,
-      error: undefined,
-      commit,
-      tag,
-      percent: 100,
-      assignee: null,
-      completed_at: at,
-      updated_at: at,
-      handoff: undefined,
-      not_before: null,
-      detail: undefined,
-    } satisfies Partial<TaskState>);
+    settleCompleted(current, { commit, tag, completedAt: at, now: at });
     const holder = worker ? progress.workers?.[worker] : undefined;
     if (holder && holder.task === id) {
       holder.task = null;

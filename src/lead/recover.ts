@@ -22,11 +22,13 @@ import {
 import { runGit } from "../git/run-git.js";
 import { attemptOfBranch, saveLeftovers } from "../worker/worktree.js";
 import type { Plan } from "../plan/load-plan.js";
+import type { TaskState } from "../schema/progress.js";
 import type { CodexStore } from "../store/codex-store.js";
 import { workerWorktree } from "../store/paths.js";
 import { symlinkOnPath } from "../store/safe-path.js";
 import { isClaimLive, leadClaim, startTimeOf, workerClaim } from "../util/process-identity.js";
 import { TAG_PREFIX, taskTag } from "./integrate.js";
+import { settleCompleted } from "./progress-changes.js";
 import { foreignTags } from "./repository-checks.js";
 import { CodexError, ExitCode } from "../errors.js";
 
@@ -62,19 +64,9 @@ export async function recoverCompletions(store: CodexStore, plan: Plan, integrat
       const task = progress.tasks[id];
       if (task?.status === "completed" && task.commit === sha) continue;
       const now = new Date().toISOString();
-      progress.tasks[id] = {
-        ...(task ?? {}),
-        status: "completed",
-        reason: undefined,
-        commit: sha,
-        tag,
-        percent: 100,
-        assignee: null,
-        completed_at: task?.completed_at ?? now,
-        updated_at: now,
-        handoff: undefined,
-        not_before: null,
-      };
+      const entry: TaskState = { ...(task ?? { status: "completed" }) };
+      settleCompleted(entry, { commit: sha, tag, completedAt: task?.completed_at ?? now, now });
+      progress.tasks[id] = entry;
       recovered.push({ id, from: task?.status ?? "not_started", attempt: task?.attempt, sha, tag });
     }
   });
