@@ -57,15 +57,17 @@ export const buildWorkerProgram: BuildProgram = (ctx: CliContext) => {
     .option("--id <id>", "worker id (default: w<pid>)")
     .option("--lead-pid <pid>", "the lead that started this worker; when it is gone the worker exits once idle", (v) => Number(v))
     .option("--heartbeat <duration>", `lease renewal interval, at least ${MIN_HEARTBEAT_MS}ms (default from config.json)`, heartbeatDuration)
+    .option("--idle-heartbeat <duration>", "renewal interval while no task is assigned (default: the larger of the heartbeat and a third of stall_timeout)", heartbeatDuration)
     .option("--once", "exit after one attempt")
     .exitOverride()
     .configureOutput({ writeErr: (text) => ctx.output.say(text.trimEnd()), writeOut: (text) => process.stdout.write(text) })
-    .action(async (options: { id?: string; leadPid?: number; heartbeat?: number; once?: boolean }) => {
+    .action(async (options: { id?: string; leadPid?: number; heartbeat?: number; idleHeartbeat?: number; once?: boolean }) => {
       ctx.exitCode = await runWorker({
         root: await ctx.root(),
         id: options.id,
         leadPid: options.leadPid,
         heartbeatMs: options.heartbeat,
+        idleHeartbeatMs: options.idleHeartbeat,
         once: options.once,
       });
     });

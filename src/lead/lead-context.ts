@@ -6,7 +6,7 @@ import { performance } from "node:perf_hooks";
 import { isClaimLive, workerClaim } from "../util/process-identity.js";
 import { gitCommonDir, resolveRef } from "../git/index.js";
 import type { Plan } from "../plan/load-plan.js";
-import type { Config } from "../schema/config.js";
+import { idleHeartbeatMs, type Config } from "../schema/config.js";
 import type { ProgressFile, TaskState, WorkerState } from "../schema/progress.js";
 import type { CodexStore } from "../store/codex-store.js";
 import type { Wake } from "../store/wake.js";
@@ -82,7 +82,7 @@ export class LeadContext {
     this.plan = plan;
     this.planText = planText;
     this.runBudget = { limit: config.runBudget, atStart: 0 };
-    this.pool = new WorkerPool(store.paths.root, path.join(store.paths.dir, "logs"), config.heartbeatMs, () => this.poke());
+    this.pool = new WorkerPool(store.paths.root, path.join(store.paths.dir, "logs"), { heartbeatMs: config.heartbeatMs, idleHeartbeatMs: idleHeartbeatMs(config) }, () => this.poke());
   }
 
   async updateProgress(mutate: (progress: ProgressFile) => void): Promise<void> {

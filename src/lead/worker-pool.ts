@@ -25,7 +25,7 @@ export class WorkerPool {
   constructor(
     private readonly root: string,
     private readonly logDir: string,
-    private readonly heartbeatMs: number,
+    private readonly timing: { heartbeatMs: number; idleHeartbeatMs: number },
     private readonly onExit: () => void,
   ) {}
 
@@ -40,7 +40,7 @@ export class WorkerPool {
     // workers the default's headroom alone came to ~300 MB (bench/jobs.js: peak 1564 -> 1230 MB, sum of PSS).
     const child = spawn(
       process.execPath,
-      ["--max-semi-space-size=4", workerBin, "--cwd", this.root, "--lead-pid", String(process.pid), "--heartbeat", `${this.heartbeatMs}ms`],
+      ["--max-semi-space-size=4", workerBin, "--cwd", this.root, "--lead-pid", String(process.pid), "--heartbeat", `${this.timing.heartbeatMs}ms`, "--idle-heartbeat", `${this.timing.idleHeartbeatMs}ms`],
       { cwd: this.root, detached: true, stdio: ["ignore", fd, fd], env: process.env },
     );
     closeSync(fd);

@@ -89,6 +89,16 @@ const DEFAULT_LOCK_STALE = "10s";
  * than a second is taken from a live writer.
  */
 export const MIN_HEARTBEAT_MS = 50;
+
+/**
+ * How often a worker with no task renews its entry: the lead judges stalls only for running tasks, and checks an idle
+ * worker's process identity before it assigns, so an idle beat need not come as often as a busy one. A third of the
+ * stall timeout still lets a worker that missed an assignment's wake-up find it well before the attempt is judged
+ * stalled. Every beat is a locked rewrite of progress.json, which grows with the plan.
+ */
+export function idleHeartbeatMs(timing: { heartbeatMs: number; stallTimeoutMs: number }): number {
+  return Math.max(timing.heartbeatMs, Math.floor(timing.stallTimeoutMs / 3));
+}
 export const MIN_LOCK_STALE_MS = 1000;
 
 export interface TimingProblem {

@@ -6,7 +6,7 @@ import path from "node:path";
 import { CodexError, InvalidFileError, UsageError } from "../errors.js";
 import { SAFE_ID_ADVICE, unsafeIdReasons } from "../plan/id-rules.js";
 import { isClaimLive, startTimeOf, workerClaim, type ProcessClaim } from "../util/process-identity.js";
-import { resolveConfig, type Config } from "../schema/config.js";
+import { idleHeartbeatMs, resolveConfig, type Config } from "../schema/config.js";
 import type { InboxMessage } from "../schema/inbox.js";
 import type { ProgressFile, WorkerState } from "../schema/progress.js";
 import { ensureGitIdentity } from "../git/index.js";
@@ -25,6 +25,8 @@ export interface WorkerOptions {
   /** Exit after one attempt (tests, scripts). */
   once?: boolean;
   heartbeatMs?: number;
+  /** Renewal interval while no task is assigned (see idleHeartbeatMs in schema/config.ts). */
+  idleHeartbeatMs?: number;
   log?: (line: string) => void;
 }
 
@@ -42,6 +44,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
   const store = new CodexStore(options.root, { lockStaleMs: config.lockStaleMs, fsync: config.fsync });
   const log = options.log ?? ((line: string) => process.stderr.write(`[${id}] ${redactSecrets(line)}\n`));
   const heartbeatMs = options.heartbeatMs ?? config.heartbeatMs;
+  const idleBeatMs = Math.max(heartbeatMs, options.idleHeartbeatMs ?? idleHeartbeatMs({ heartbeatMs, stallTimeoutMs: config.stallTimeoutMs }));
   // The lead we follow, as a claim: its start time is taken now, while it is surely the process that started us.
   let lead: ProcessClaim | undefined = options.leadPid ? { pid: options.leadPid, start: startTimeOf(options.leadPid) } : undefined;
 
@@ -67,7 +70,10 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       // The lead writes the assignment message before progress.json: after a hint, watch progress.json too.
       if (assignmentHinted(store, id, changed)) hintUntil = Date.now() + 5000;
       const hinted = hintUntil > Date.now() && (changed.length === 0 || changed.includes(store.paths.progress) || changed.some((f) => f.startsWith(store.paths.inboxDir)));
-      const beatDue = Date.now() - lastBeat >= heartbeatMs;
+      // Idle, a beat renews our entry less often; while our lead is gone, at the busy rate, so that a restarted
+      // lead's adoption (our entry naming it) is seen within the grace period below.
+      const beatEveryMs = lead && !isClaimLive(lead) ? heartbeatMs : idleBeatMs;
+      const beatDue = Date.now() - lastBeat >= beatEveryMs;
       let offer: Offer | undefined;
       if (beatDue) {
         let progress: ProgressFile;
@@ -121,6 +127,9 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
         attempts++;
         const idled = await runAttempt({ store, config, heartbeatMs, token: assignment.token, message: assignment.message, base: assignment.base, stop: stop.signal, log });
         if (!idled) await setIdle(store, id, assignment.token);
+        // The attempt's own heartbeats and hand-off renewed our entry: no beat is due yet. The next assignment
+        // comes with a wake-up (its inbox message), read at once below.
+        lastBeat = Date.now();
         if (options.once && attempts >= 1) break;
         // Work git could not commit is left in our worktree, which must not be switched or cleaned: this worker
         // leaves it as it is and exits; the lead starts another worker, in a worktree of its own.
@@ -140,7 +149,7 @@ export async function runWorker(options: WorkerOptions): Promise<number> {
       } else {
         leadGoneSince = undefined;
       }
-      await wake.wait(Math.max(10, heartbeatMs - (Date.now() - lastBeat)));
+      await wake.wait(Math.max(10, beatEveryMs - (Date.now() - lastBeat)));
     }
   } finally {
     process.off("SIGTERM", onSignal);
