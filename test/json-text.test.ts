@@ -27,4 +27,23 @@ describe("parseJsonText", () => {
       '{\n  "$schema": "s",\n  "id": "a",\n  "status": "x",\n  "b": {\n    "c": 2,\n    "d": 1\n  },\n  "z": 1\n}\n',
     );
   });
+
+  it("prints the same whatever order the keys come in, sorted parts kept as they are and unsorted ones nested inside them", () => {
+    // As a write finds them: a parsed file already in order, one entry changed out of order deep inside, undefined
+    // values (dropped), a "__proto__" key parsed as an ordinary key, and numeric keys (printed first, as JSON does).
+    const parsed = JSON.parse('{"tasks": {"__proto__": {"status": "x"}, "a": {"status": "completed", "attempts": [{"at": "t", "outcome": "o"}], "usage": {"calls": 1}}}, "workers": {}}') as Record<string, any>;
+    parsed.tasks.a.attempts[0].zeta = 1;
+    parsed.tasks.a.attempts.push({ outcome: "p", at: "u", gone: undefined });
+    parsed.tasks.b = { usage: { calls: 2 }, status: "in_progress", base: undefined };
+    parsed.workers = { "10": { status: "idle" }, "9": { status: "busy" }, w: { status: "idle" } };
+    const text = canonicalJson(parsed);
+    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(parsed)));
+    expect(text.indexOf('"__proto__"')).toBeGreaterThan(0);
+    expect(text.indexOf('"at": "u"')).toBeLessThan(text.indexOf('"outcome": "p"'));
+    expect(text).not.toContain("gone");
+    expect(text.indexOf('"status": "in_progress"')).toBeLessThan(text.indexOf('"usage": {\n        "calls": 2'));
+    expect(text.indexOf('"9"')).toBeLessThan(text.indexOf('"10"'));
+    // Printing what was printed changes nothing.
+    expect(canonicalJson(JSON.parse(text))).toBe(text);
+  });
 });

@@ -88,17 +88,47 @@ function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+function inOrder(keys: string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (compareKeys(keys[i - 1] ?? "", keys[i] ?? "") > 0) return false;
+  return true;
+}
+
+/**
+ * The value with every object's keys in canonical order. A file we wrote comes back from JSON.parse already in
+ * that order, and most of it is unchanged by a write: such parts are returned as they are, not copied (a write of
+ * progress.json of a job with thousands of rows spent more time copying than printing). JSON.stringify prints
+ * the own keys Object.keys lists, and skips undefined values, just as a copy would.
+ */
 function canonicalize(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonicalize);
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const canonical = canonicalize(item);
+      if (canonical !== item) (copy ??= value.slice())[i] = canonical;
+    }
+    return copy ?? value;
+  }
   if (value !== null && typeof value === "object") {
     const source = value as Record<string, unknown>;
+    const keys = Object.keys(source);
+    const sorted = inOrder(keys);
     // Without a prototype: a key such as "__proto__" (a task id) is then an ordinary key, not the object's prototype.
-    const out = Object.create(null) as Record<string, unknown>;
-    for (const key of Object.keys(source).sort(compareKeys)) {
-      const item = source[key];
-      if (item !== undefined) out[key] = canonicalize(item);
+    let out: Record<string, unknown> | undefined;
+    if (!sorted) {
+      out = Object.create(null) as Record<string, unknown>;
+      keys.sort(compareKeys);
     }
-    return out;
+    for (const key of keys) {
+      const item = source[key];
+      const canonical = canonicalize(item);
+      if (canonical !== item && out === undefined) {
+        out = Object.create(null) as Record<string, unknown>;
+        for (const earlier of keys) out[earlier] = source[earlier];
+      }
+      if (out !== undefined && item !== undefined) out[key] = canonical;
+    }
+    return out ?? value;
   }
   return value;
 }
