@@ -186,7 +186,11 @@ async function readUnlessInvalid(store: CodexStore): Promise<ProgressFile | unde
   }
 }
 
-/** Whether a changed inbox file holds an unacknowledged assignment for this worker. */
+/**
+ * Whether a changed inbox file holds an unacknowledged assignment for this worker. Only a new one counts: the inbox
+ * of the task we just finished holds our own acknowledged assignment, and taking that for a hint would have us
+ * re-read all of progress.json on every change for seconds after each attempt.
+ */
 function assignmentHinted(store: CodexStore, id: string, changed: string[]): boolean {
   for (const file of changed) {
     if (path.dirname(file) !== store.paths.inboxDir || !file.endsWith(".json")) continue;
@@ -197,9 +201,22 @@ function assignmentHinted(store: CodexStore, id: string, changed: string[]): boo
       // gone meanwhile: no hint
     }
     // A cheap textual test first; the real check is against progress.json.
-    if (text.includes(`"worker": "${id}"`) && text.includes('"assignment"')) return true;
+    if (!text.includes(`"worker": "${id}"`) || !text.includes('"assignment"')) continue;
+    if (unackedAssignmentFor(text, id)) return true;
   }
   return false;
+}
+
+function unackedAssignmentFor(text: string, id: string): boolean {
+  let inbox: unknown;
+  try {
+    inbox = JSON.parse(text);
+  } catch {
+    return true; // a person's save mid-way: let the read decide
+  }
+  const messages = (inbox as { messages?: unknown } | null)?.messages;
+  if (!Array.isArray(messages)) return true;
+  return messages.some((m: { kind?: unknown; worker?: unknown; acked_at?: unknown } | null) => m?.kind === "assignment" && m.worker === id && !m.acked_at);
 }
 
 /** Our entry as a worker that just joined (or re-joins after a person removed it). */
