@@ -4,6 +4,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { createOutput } from "../src/cli/output.js";
 import { redactSecrets } from "../src/util/redact.js";
 import { terminalSafe, visible } from "../src/util/terminal-text.js";
 import { workerShimScript } from "../src/worker/agent-env.js";
@@ -29,6 +30,16 @@ describe("visible and redactSecrets", () => {
     expect(terminalSafe(`\u001b[31mred\u001b[39m\n\tnext`)).toBe(`\u001b[31mred\u001b[39m\n\tnext`);
     const sneaky = `${ESC}]52;c;cHduZWQ=\u0007${ESC}[2J${ESC}[5;1H\r`;
     expect(terminalSafe(`\u001b[1mbold\u001b[22m ${sneaky}\n`)).toBe("\u001b[1mbold\u001b[22m \\x1b]52;c;cHduZWQ=\\x07\\x1b[2J\\x1b[5;1H\\r\n");
+  });
+
+  it("where the CLI writes no colour (a pipe, NO_COLOR), a colour code from data is shown too", () => {
+    expect(terminalSafe(`\u001b[31mred\u001b[39m\n\tnext`, false)).toBe("\\x1b[31mred\\x1b[39m\n\tnext");
+    const written: string[] = [];
+    const pipe = { isTTY: false, write: (chunk: string) => written.push(chunk) };
+    const output = createOutput(pipe, pipe, {});
+    output.data(`name \u001b[31mred\u001b[39m`);
+    output.say(`\u001b[1mbold\u001b[22m`);
+    expect(written).toEqual(["name \\x1b[31mred\\x1b[39m\n", "\\x1b[1mbold\\x1b[22m\n"]);
   });
 
   it("replaces the values of secret-named variables of 8 characters or more", () => {

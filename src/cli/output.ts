@@ -51,12 +51,15 @@ export function createOutput(
   stderr: Stream = process.stderr,
   env: NodeJS.ProcessEnv = process.env,
 ): Output {
+  const dataColor = wantsColor(stdout, env);
+  const sayColor = wantsColor(stderr, env);
   return {
-    // Whatever a command prints passes terminalSafe: no escape sequence from a file, git or an agent gets through.
-    data: (text) => void stdout.write(withNewline(terminalSafe(text))),
-    say: (text) => void stderr.write(withNewline(terminalSafe(text))),
-    dataColor: wantsColor(stdout, env),
-    style: makeStyle(wantsColor(stderr, env)),
+    // Whatever a command prints passes terminalSafe: no escape sequence from a file, git or an agent gets through,
+    // and no colour code either where we write none ourselves.
+    data: (text) => void stdout.write(withNewline(terminalSafe(text, dataColor))),
+    say: (text) => void stderr.write(withNewline(terminalSafe(text, sayColor))),
+    dataColor,
+    style: makeStyle(sayColor),
     stdout,
     stderr,
   };

@@ -32,13 +32,15 @@ export function visible(text: string, options: VisibleOptions = {}): string {
 const OUR_STYLES = /(\u001b\[(?:0|1|2|22|31|32|33|36|39)m)/;
 
 /**
- * The last guard before a terminal, for everything the CLI prints: line breaks, tabs and our own colour codes
- * stay; every other control character is made visible, so a value no renderer sanitized still cannot move the
- * cursor, clear the screen or write the clipboard.
+ * The last guard before a terminal, for everything the CLI prints: line breaks, tabs and — only where we colour
+ * our output (`keepStyles`) — our own colour codes stay; every other control character is made visible, so a
+ * value no renderer sanitized still cannot move the cursor, clear the screen or write the clipboard. Where we
+ * write no colour, a colour code can only have come from data, and is shown too.
  */
-export function terminalSafe(text: string): string {
+export function terminalSafe(text: string, keepStyles = true): string {
   UNSAFE_MULTILINE.lastIndex = 0;
   if (!UNSAFE_MULTILINE.test(text)) return text;
+  if (!keepStyles) return visible(text, { multiline: true });
   return text
     .split(OUR_STYLES)
     .map((part, index) => (index % 2 === 1 ? part : visible(part, { multiline: true })))
