@@ -109,6 +109,11 @@ export function addUsage(a: Usage | undefined, b: Usage | undefined): Usage {
   return sum;
 }
 
+/** The reason a spent budget stops a task: the openai agent, the worker and the lead use the same words. */
+export function budgetExhaustedReason(task: string, used: number, limit: number): string {
+  return `budget exhausted: used ${used} of ${limit} credits — raise \`budget\` of ${task} and unblock`;
+}
+
 /** credits = ceil(uncached input and output tokens / 1000 × rate + cached input tokens / 1000 × cached rate). */
 export function creditsFor(usage: Usage, rates: { creditsPer1kTokens: number; creditsPer1kCachedTokens: number }): number {
   const cached = usage.cached_input_tokens ?? 0;

@@ -3,7 +3,7 @@
 import { profileNameOf, resolveProfile } from "../agents/profiles.js";
 import type { Plan } from "../plan/load-plan.js";
 import type { ProgressFile } from "../schema/progress.js";
-import { budgetExhaustedReason } from "../worker/agent-input.js";
+import { budgetExhaustedReason } from "../agents/contract.js";
 import type { LeadContext } from "./lead-context.js";
 
 /** Credits recorded in progress.json over every task. */

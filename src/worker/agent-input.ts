@@ -47,11 +47,6 @@ export function attemptBudget(subtask: PlanTask, task: TaskState | undefined, co
   };
 }
 
-/** The reason a budget stops a task; the lead and the worker use the same words. */
-export function budgetExhaustedReason(task: string, used: number, limit: number): string {
-  return `budget exhausted: used ${used} of ${limit} credits — raise \`budget\` of ${task} and unblock`;
-}
-
 /** Where an attempt's own files go: its log, the openai agent's call records, the prompt given to every kind. */
 export function attemptFiles(paths: CodexPaths, token: Pick<AttemptToken, "task" | "attempt">): { logFile: string; recordDir: string; promptFile: string } {
   return {

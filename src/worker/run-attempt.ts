@@ -1,6 +1,6 @@
 // One attempt of one subtask, start to hand-off: worktree, agent, heartbeats, inbox, commit, report.
 import path from "node:path";
-import { addUsage, type AgentInput, type AgentResult } from "../agents/contract.js";
+import { addUsage, budgetExhaustedReason, type AgentInput, type AgentResult } from "../agents/contract.js";
 import { checkedResult, spending } from "./attempt-outcome.js";
 import { handOff, type HandoffFields } from "./attempt-handoff.js";
 import { profileNameOf, resolveProfile } from "../agents/profiles.js";
@@ -16,7 +16,7 @@ import { planOfText, type Plan } from "../plan/load-plan.js";
 export { workBranch } from "./worktree.js";
 import type { CodexStore } from "../store/codex-store.js";
 import { agentEnv, notesFile, prepareAttemptFiles } from "./agent-env.js";
-import { agentTask, attemptBudget, attemptFiles, attemptHistory, budgetExhaustedReason } from "./agent-input.js";
+import { agentTask, attemptBudget, attemptFiles, attemptHistory } from "./agent-input.js";
 import { resumePoint, type ResumePoint } from "./resume.js";
 import { ack, readInbox, takeMessages, type StopReason } from "./attempt-inbox.js";
 import { fenceCheck, fencedTaskUpdate, type AttemptToken } from "../ops/fence.js";

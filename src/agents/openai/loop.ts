@@ -3,7 +3,7 @@
 // call recorded before its tools run so a later attempt can resume without paying again.
 import { createHash } from "node:crypto";
 import type { Usage } from "../../schema/common.js";
-import { addUsage, emptyUsage, type AgentInput, type AgentResult } from "../contract.js";
+import { addUsage, budgetExhaustedReason, emptyUsage, type AgentInput, type AgentResult } from "../contract.js";
 import { buildTaskPrompt } from "../prompt.js";
 import { callModel, modelOptions, type Connection } from "./client.js";
 import { readRecord, recordFile, replayRecord, type RecordWriter } from "./record.js";
@@ -130,7 +130,7 @@ export async function converse(ctx: LoopContext): Promise<AgentResult> {
     await takeNotes(ctx, conversation);
     const over = budgetLeft(ctx, conversation);
     if (over) {
-      return end("budget", `budget exhausted: used ${over.spent} of ${over.limit} credits — raise \`budget\` of ${input.task.id} and unblock`);
+      return end("budget", budgetExhaustedReason(input.task.id, over.spent, over.limit));
     }
 
     const turn = conversation.turn++;
